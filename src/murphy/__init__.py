@@ -1,0 +1,3 @@
+"""Murphy: incident management for security operations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from murphy.cli import main
+
+main()

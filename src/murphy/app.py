@@ -1,0 +1,80 @@
+"""create_app(settings) -> the ASGI application: wires database, bus, routes, errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+from murphy import __version__
+from murphy.core.db import Database
+from murphy.core.events import EventBus
+from murphy.incidents import api as incidents_api
+from murphy.incidents import pages as incidents_pages
+from murphy.settings import Settings
+from murphy.sites import api as sites_api
+from murphy.users import api as users_api
+from murphy.users import pages as users_pages
+from murphy.web import errors, templating
+from murphy.web.deps import SessionDep, WriteGate
+from murphy.web.middleware import BodyLimit, SecurityHeaders
+
+WEB = Path(__file__).parent / "web"
+
+DESCRIPTION = """
+Murphy records security incidents from the first report to the lessons learned.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `murphy token create
+USERNAME`). Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    """Build the application. The database must already be migrated (`murphy db upgrade`)."""
+    settings.check()
+    logging.basicConfig(level=settings.log_level.upper())
+    app = FastAPI(
+        title="Murphy",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.settings = settings
+    app.state.db = database
+    app.state.bus = EventBus()
+    app.state.write_gate = WriteGate(enabled=database.is_sqlite)
+    app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
+
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    for router in (
+        incidents_api.router,
+        sites_api.router,
+        users_api.router,
+        users_pages.router,
+        incidents_pages.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
+    def healthz(session: SessionDep) -> dict[str, str]:
+        """200 when the process runs and the database answers."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": database.dialect, "version": __version__}
+
+    return app
+
+
+def from_env() -> FastAPI:
+    """Factory for uvicorn: settings from the environment (MURPHY_*)."""
+    return create_app(Settings())

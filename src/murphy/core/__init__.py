@@ -1,0 +1,1 @@
+"""Domain-free kernel: database, errors, events, clock, security, hash chains."""

@@ -1,0 +1,1 @@
+"""Incidents: reporting, the lifecycle, and the hash-chained timeline."""

@@ -1,0 +1,90 @@
+"""Incidents, their yearly number counters and their hash-chained timelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from murphy.core.db import Base, UTCDateTime
+
+
+class Incident(Base):
+    """The current state of an incident: a projection of its timeline."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        Index("ix_incidents_status_id", "status", "id"),
+        Index("ix_incidents_site_id_id", "site_id", "id"),
+        Index("ix_incidents_reporter_id_id", "reporter_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    floor_id: Mapped[int | None] = mapped_column(ForeignKey("floors.id"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    location_detail: Mapped[str] = mapped_column(String(240), default="")
+
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responding_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responding_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    resolution_code: Mapped[str | None] = mapped_column(String(32))
+    resolution_summary: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+    version: Mapped[int] = mapped_column(default=1)
+    timeline_length: Mapped[int] = mapped_column(default=0)
+    timeline_head: Mapped[str] = mapped_column(String(64))
+
+
+class IncidentCounter(Base):
+    """The last number handed out in a year."""
+
+    __tablename__ = "incident_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class TimelineEntry(Base):
+    """One append-only entry; `hash` covers the entry and the previous entry's hash."""
+
+    __tablename__ = "timeline_entries"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    seq: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

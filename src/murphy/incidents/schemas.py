@@ -1,0 +1,206 @@
+"""Pydantic models for incidents, in and out, and the lifecycle vocabulary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from murphy.sites.schemas import PlaceIn, PlaceOut, SiteOut
+from murphy.users.schemas import UserRef
+
+
+class Status(StrEnum):
+    """Where an incident is in its life."""
+
+    NEW = "new"
+    TRIAGED = "triaged"
+    RESPONDING = "responding"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    MERGED = "merged"
+
+
+class Action(StrEnum):
+    """A move between statuses, as the timeline names it."""
+
+    TRIAGE = "triage"
+    RESPOND = "respond"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    CANCEL = "cancel"
+    MERGE = "merge"
+
+
+class ResolutionCode(StrEnum):
+    """How an incident ended."""
+
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+    REFERRED_POLICE = "referred_police"
+    REFERRED_EXTERNAL = "referred_external"
+    NO_FURTHER_ACTION = "no_further_action"
+    UNFOUNDED = "unfounded"
+
+
+class Channel(StrEnum):
+    """How a report reached Murphy."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    PHONE = "phone"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+TITLE = Field(min_length=1, max_length=200, description="One line: what happened")
+DESCRIPTION = Field(default="", max_length=20_000, description="What was seen, heard, done")
+
+
+class IncidentCreate(_In):
+    """A new report."""
+
+    title: str = TITLE
+    description: str = DESCRIPTION
+    site: str = Field(min_length=1, max_length=16, description="Site code")
+    place: PlaceIn | None = None
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="When it happened; without an offset it is read in the site's time zone",
+    )
+
+
+class IncidentUpdate(_In):
+    """A change to an incident's details. Only the fields sent are changed."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20_000)
+    site: str | None = Field(default=None, min_length=1, max_length=16)
+    place: PlaceIn | None = None
+    occurred_at: datetime | None = None
+
+
+class TransitionIn(_In):
+    """A lifecycle move: the status to go to, and what that move needs."""
+
+    to: Status
+    reason: str | None = Field(
+        default=None,
+        max_length=5_000,
+        description="Why: required to cancel and reopen; the summary when resolving",
+    )
+    target: str | None = Field(
+        default=None, max_length=24, description="For merge: the number to merge into"
+    )
+    resolution_code: ResolutionCode | None = Field(
+        default=None, description="Required to resolve"
+    )
+
+
+class NoteIn(_In):
+    """A note on the timeline."""
+
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class IncidentQuery(_In):
+    """Filters of the incident list. Unknown parameters are refused."""
+
+    status: list[Status] = Field(default_factory=list)
+    site: list[str] = Field(default_factory=list, description="Site codes")
+    q: str | None = Field(default=None, max_length=200, description="Words in title or description, or a number")
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class Milestone(BaseModel):
+    """When a transition happened and who made it."""
+
+    at: datetime
+    by: UserRef | None = None
+
+
+class TransitionOption(BaseModel):
+    """A move the caller may make now."""
+
+    to: Status
+    action: Action
+    needs_reason: bool = False
+    needs_target: bool = False
+    needs_resolution: bool = False
+
+
+class IncidentSummary(BaseModel):
+    """One row of the queue."""
+
+    number: str
+    title: str
+    status: Status
+    site: str
+    place: str
+    reported_at: datetime
+    occurred_at: datetime | None
+    reporter: str | None
+
+
+class IncidentPage(BaseModel):
+    """A page of incidents and the cursor for the next one."""
+
+    items: list[IncidentSummary]
+    next_cursor: str | None
+
+
+class ChainHead(BaseModel):
+    """How long an incident's timeline is and the hash of its last entry."""
+
+    length: int
+    head: str
+
+
+class IncidentOut(BaseModel):
+    """An incident with everything the API knows about it."""
+
+    number: str
+    title: str
+    description: str
+    status: Status
+    site: SiteOut
+    place: PlaceOut
+    occurred_at: datetime | None
+    reported_at: datetime
+    reporter: UserRef | None
+    channel: Channel
+    triaged: Milestone | None = None
+    responding: Milestone | None = None
+    resolved: Milestone | None = None
+    closed: Milestone | None = None
+    cancelled: Milestone | None = None
+    resolution_code: ResolutionCode | None = None
+    resolution_summary: str = ""
+    cancel_reason: str = ""
+    merged_into: str | None = None
+    version: int
+    updated_at: datetime
+    allowed_transitions: list[TransitionOption]
+    timeline: ChainHead
+
+
+class TimelineEntryOut(BaseModel):
+    """One append-only entry of an incident's timeline."""
+
+    seq: int
+    at: datetime
+    actor: UserRef | None
+    kind: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str

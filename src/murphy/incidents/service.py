@@ -1,0 +1,442 @@
+"""Use cases for incidents. Never commits: the caller owns the transaction.
+
+Every change goes through `_append`, which writes the hash-chained timeline entry in
+the same transaction as the change itself, and queues an event for after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from murphy.core import audit, pagination
+from murphy.core.clock import as_utc, isoformat, utcnow, zone
+from murphy.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from murphy.core.events import Event, emit
+from murphy.incidents import queries, rules
+from murphy.incidents.models import Incident, TimelineEntry
+from murphy.incidents.schemas import (
+    Action,
+    Channel,
+    IncidentCreate,
+    IncidentPage,
+    IncidentQuery,
+    IncidentSummary,
+    IncidentUpdate,
+    NoteIn,
+    Status,
+    TransitionIn,
+)
+from murphy.sites import service as sites_service
+from murphy.sites.service import PlaceIds
+from murphy.users import service as users_service
+from murphy.users.schemas import Permission, Principal
+
+
+def report(
+    session: Session,
+    *,
+    principal: Principal,
+    data: IncidentCreate,
+    channel: Channel = Channel.API,
+    now: datetime | None = None,
+) -> Incident:
+    """Record a new incident with its number and its first timeline entry."""
+    require(principal, Permission.REPORT, "report incidents")
+    now = now or utcnow()
+    site = sites_service.get(session, code=data.site)
+    if site is None:
+        raise ValidationFailed(f"unknown site {data.site!r}: see GET /api/v1/sites")
+    if not principal.sees_site(site.id):
+        raise PermissionDenied(f"you may not report incidents for site {site.code}")
+    place = sites_service.resolve_place(session, site=site, place=data.place)
+    tz = zone(site.timezone)
+    occurred = as_utc(data.occurred_at, tz) if data.occurred_at else None
+    rules.check_occurred_at(occurred, now)
+    year = now.astimezone(tz).year
+    seq = queries.next_number(session, year)
+    incident = Incident(
+        number=rules.format_number(year, seq),
+        year=year,
+        seq=seq,
+        title=data.title,
+        description=data.description,
+        status=Status.NEW.value,
+        channel=channel.value,
+        site_id=site.id,
+        building_id=place.building_id,
+        floor_id=place.floor_id,
+        zone_id=place.zone_id,
+        location_detail=place.detail,
+        occurred_at=occurred,
+        reported_at=now,
+        reporter_id=principal.id,
+        updated_at=now,
+        version=1,
+        timeline_length=0,
+        timeline_head=audit.GENESIS,
+    )
+    session.add(incident)
+    session.flush()
+    created = {
+        "number": incident.number,
+        "title": incident.title,
+        "description": incident.description,
+        "site": site.code,
+        "place": sites_service.place_codes(session, place) if data.place else _no_place(),
+        "occurred_at": isoformat(occurred) if occurred else None,
+        "reported_at": isoformat(now),
+        "channel": channel.value,
+    }
+    _append(session, incident, kind="created", data=created, actor=principal, at=now)
+    return incident
+
+
+def get_or_raise(
+    session: Session, *, principal: Principal, number: str, for_update: bool = False
+) -> Incident:
+    """The incident with this number if the caller may see it; otherwise NotFound.
+
+    An incident outside the caller's scope answers exactly like one that does not exist.
+    """
+    canonical = rules.parse_number(number)
+    stmt = select(Incident).where(Incident.number == canonical, visible_to(principal))
+    if for_update:
+        stmt = stmt.with_for_update()
+    incident = session.scalar(stmt) if canonical else None
+    if incident is None:
+        raise NotFound(f"no incident {number}")
+    return incident
+
+
+def list(session: Session, *, principal: Principal, query: IncidentQuery) -> IncidentPage:
+    """A page of the incidents the caller may see, newest first, with filters."""
+    cols = (
+        Incident.id,
+        Incident.number,
+        Incident.title,
+        Incident.status,
+        Incident.site_id,
+        Incident.building_id,
+        Incident.floor_id,
+        Incident.zone_id,
+        Incident.location_detail,
+        Incident.reported_at,
+        Incident.occurred_at,
+        Incident.reporter_id,
+    )
+    stmt = select(*cols).where(visible_to(principal))
+    if query.status:
+        stmt = stmt.where(Incident.status.in_([s.value for s in query.status]))
+    if query.site:
+        ids = sites_service.ids_for_codes(session, query.site).values()
+        stmt = stmt.where(Incident.site_id.in_(ids))
+    if query.q and query.q.strip():
+        stmt = stmt.where(queries.matches(session, query.q))
+    if query.reported_from:
+        stmt = stmt.where(Incident.reported_at >= _aware(query.reported_from, "reported_from"))
+    if query.reported_to:
+        stmt = stmt.where(Incident.reported_at < _aware(query.reported_to, "reported_to"))
+    if query.cursor:
+        last_id = pagination.decode(query.cursor).get("id")
+        if not isinstance(last_id, int):
+            raise ValidationFailed("invalid cursor: pass next_cursor unchanged")
+        stmt = stmt.where(Incident.id < last_id)
+    rows = session.execute(stmt.order_by(Incident.id.desc()).limit(query.limit + 1)).all()
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    sites = sites_service.get_by_ids(session, {r.site_id for r in rows})
+    places = sites_service.describe(
+        session,
+        [PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail) for r in rows],
+    )
+    names = _usernames(session, {r.reporter_id for r in rows})
+    items = [
+        IncidentSummary(
+            number=r.number,
+            title=r.title,
+            status=Status(r.status),
+            site=sites[r.site_id].code,
+            place=place.label,
+            reported_at=r.reported_at,
+            occurred_at=r.occurred_at,
+            reporter=names.get(r.reporter_id),
+        )
+        for r, place in zip(rows, places, strict=True)
+    ]
+    cursor = pagination.encode({"id": rows[-1].id}) if more and rows else None
+    return IncidentPage(items=items, next_cursor=cursor)
+
+
+def update(
+    session: Session,
+    *,
+    principal: Principal,
+    number: str,
+    data: IncidentUpdate,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Change an incident's details; each changed field goes on the timeline with before/after."""
+    incident = get_or_raise(session, principal=principal, number=number, for_update=True)
+    require(principal, Permission.EDIT, "edit incidents")
+    _check_version(incident, expected_version)
+    rules.check_editable(incident.number, Status(incident.status))
+    now = now or utcnow()
+    changes = _apply_changes(session, principal, incident, data)
+    if changes:
+        incident.version += 1
+        incident.updated_at = now
+        _append(session, incident, kind="updated", data={"changes": changes}, actor=principal, at=now)
+    return incident
+
+
+def transition(
+    session: Session,
+    *,
+    principal: Principal,
+    number: str,
+    data: TransitionIn,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Move an incident through its lifecycle, if the state machine and the role allow it."""
+    incident = get_or_raise(session, principal=principal, number=number, for_update=True)
+    _check_version(incident, expected_version)
+    move = rules.plan(
+        Status(incident.status),
+        data.to,
+        reason=data.reason,
+        resolution_code=data.resolution_code,
+        merge_into=data.target,
+    )
+    require(principal, rules.PERMISSION_FOR[move.action], f"{move.action.value} incidents")
+    now = now or utcnow()
+    entry: dict[str, Any] = {"action": move.action.value, "from": move.source.value, "to": move.target.value}
+    if move.reason:
+        entry["reason"] = move.reason
+    target = _merge_target(session, principal, incident, move) if move.merge_into else None
+    _apply_move(incident, move, principal.id, now, target)
+    if move.resolution_code:
+        entry["resolution_code"] = move.resolution_code.value
+    if target is not None:
+        entry["merged_into"] = target.number
+    incident.version += 1
+    incident.updated_at = now
+    _append(session, incident, kind="transition", data=entry, actor=principal, at=now)
+    if target is not None:
+        target.version += 1
+        target.updated_at = now
+        merged = {"source": incident.number, "title": incident.title}
+        _append(session, target, kind="merged_from", data=merged, actor=principal, at=now)
+    return incident
+
+
+def add_note(
+    session: Session,
+    *,
+    principal: Principal,
+    number: str,
+    data: NoteIn,
+    now: datetime | None = None,
+) -> TimelineEntry:
+    """Add a note to an incident's timeline."""
+    incident = get_or_raise(session, principal=principal, number=number, for_update=True)
+    require(principal, Permission.NOTE, "add notes")
+    rules.check_notable(incident.number, Status(incident.status), _merged_number(session, incident))
+    now = now or utcnow()
+    incident.updated_at = now
+    return _append(session, incident, kind="note", data={"body": data.body}, actor=principal, at=now)
+
+
+def timeline(session: Session, *, principal: Principal, number: str) -> Sequence[TimelineEntry]:
+    """The timeline entries of an incident that the caller may see, oldest first."""
+    incident = get_or_raise(session, principal=principal, number=number)
+    entries = session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident.id)
+        .order_by(TimelineEntry.seq)
+    ).all()
+    return [e for e in entries if rules.entry_visible(e.kind, e.actor, principal)]
+
+
+def require(principal: Principal, permission: Permission, what: str) -> None:
+    """Refuse with 403 unless the caller's role grants `permission`."""
+    if not principal.can(permission):
+        raise PermissionDenied(f"your role ({principal.role.value}) may not {what}")
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition for the incidents `principal` may see."""
+    if principal.can(Permission.READ):
+        cond: ColumnElement[bool] = true()
+    elif principal.can(Permission.READ_OWN):
+        cond = Incident.reporter_id == principal.id
+    else:
+        return false()
+    if principal.site_ids is not None:
+        cond = cond & Incident.site_id.in_(principal.site_ids)
+    return cond
+
+
+def place_ids(incident: Incident) -> PlaceIds:
+    """Where an incident is, as ids."""
+    return PlaceIds(
+        incident.site_id,
+        incident.building_id,
+        incident.floor_id,
+        incident.zone_id,
+        incident.location_detail,
+    )
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _append(
+    session: Session,
+    incident: Incident,
+    *,
+    kind: str,
+    data: dict[str, Any],
+    actor: Principal | None,
+    at: datetime,
+) -> TimelineEntry:
+    seq = incident.timeline_length + 1
+    username = actor.username if actor else None
+    body = rules.entry_body(incident.number, seq, isoformat(at), username, kind, data)
+    entry = TimelineEntry(
+        incident_id=incident.id,
+        seq=seq,
+        at=at,
+        actor_id=actor.id if actor else None,
+        actor=username,
+        kind=kind,
+        data=data,
+        prev_hash=incident.timeline_head,
+        hash=audit.chain_hash(incident.timeline_head, body),
+    )
+    incident.timeline_length = seq
+    incident.timeline_head = entry.hash
+    session.add(entry)
+    emit(
+        session,
+        Event(
+            f"incident.{kind}",
+            {"number": incident.number, "site_id": incident.site_id, "seq": seq, "status": incident.status},
+        ),
+    )
+    return entry
+
+
+def _apply_changes(
+    session: Session, principal: Principal, incident: Incident, data: IncidentUpdate
+) -> dict[str, dict[str, Any]]:
+    sent = data.model_fields_set
+    changes: dict[str, dict[str, Any]] = {}
+
+    def note(field: str, before: Any, after: Any) -> None:
+        if before != after:
+            changes[field] = {"before": before, "after": after}
+
+    if "title" in sent:
+        if not data.title:
+            raise ValidationFailed("title cannot be empty")
+        note("title", incident.title, data.title)
+        incident.title = data.title
+    if "description" in sent:
+        note("description", incident.description, data.description or "")
+        incident.description = data.description or ""
+    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
+    if "site" in sent and data.site:
+        new_site = sites_service.get(session, code=data.site)
+        if new_site is None or not principal.sees_site(new_site.id):
+            raise ValidationFailed(f"unknown site {data.site!r}")
+        note("site", site.code, new_site.code)
+        if new_site.id != site.id and "place" not in sent:
+            data.place = None
+            sent = sent | {"place"}
+        site, incident.site_id = new_site, new_site.id
+    if "place" in sent:
+        before = sites_service.place_codes(session, place_ids(incident))
+        place = sites_service.resolve_place(session, site=site, place=data.place)
+        after = sites_service.place_codes(session, place) if data.place else _no_place()
+        incident.building_id, incident.floor_id = place.building_id, place.floor_id
+        incident.zone_id, incident.location_detail = place.zone_id, place.detail
+        note("place", before, after)
+    if "occurred_at" in sent:
+        occurred = as_utc(data.occurred_at, zone(site.timezone)) if data.occurred_at else None
+        rules.check_occurred_at(occurred, utcnow())
+        before_at = isoformat(incident.occurred_at) if incident.occurred_at else None
+        note("occurred_at", before_at, isoformat(occurred) if occurred else None)
+        incident.occurred_at = occurred
+    return changes
+
+
+def _apply_move(
+    incident: Incident, move: rules.Move, actor_id: int, now: datetime, target: Incident | None
+) -> None:
+    incident.status = move.target.value
+    if move.action is Action.TRIAGE:
+        incident.triaged_at, incident.triaged_by_id = now, actor_id
+    elif move.action is Action.RESPOND:
+        incident.responding_at, incident.responding_by_id = now, actor_id
+    elif move.action is Action.RESOLVE:
+        incident.resolved_at, incident.resolved_by_id = now, actor_id
+        incident.resolution_code = move.resolution_code.value if move.resolution_code else None
+        incident.resolution_summary = move.reason
+    elif move.action is Action.CLOSE:
+        incident.closed_at, incident.closed_by_id = now, actor_id
+    elif move.action is Action.REOPEN:
+        incident.resolved_at = incident.resolved_by_id = None
+        incident.closed_at = incident.closed_by_id = None
+        incident.resolution_code, incident.resolution_summary = None, ""
+    elif move.action is Action.CANCEL:
+        incident.cancelled_at, incident.cancelled_by_id = now, actor_id
+        incident.cancel_reason = move.reason
+    elif move.action is Action.MERGE and target is not None:
+        incident.merged_into_id = target.id
+
+
+def _merge_target(
+    session: Session, principal: Principal, incident: Incident, move: rules.Move
+) -> Incident:
+    assert move.merge_into is not None
+    try:
+        target = get_or_raise(session, principal=principal, number=move.merge_into, for_update=True)
+    except NotFound:
+        raise ValidationFailed(f"cannot merge into {move.merge_into}: no such incident") from None
+    rules.check_merge_target(incident.number, target.number, Status(target.status))
+    return target
+
+
+def _merged_number(session: Session, incident: Incident) -> str | None:
+    if incident.merged_into_id is None:
+        return None
+    return session.scalar(select(Incident.number).where(Incident.id == incident.merged_into_id))
+
+
+def _check_version(incident: Incident, expected: int | None) -> None:
+    if expected is not None and expected != incident.version:
+        raise PreconditionFailed(
+            f"{incident.number} was changed by someone else (now version {incident.version}, "
+            f"you had {expected}); reload it and try again"
+        )
+
+
+def _no_place() -> dict[str, str | None]:
+    return {"building": None, "floor": None, "zone": None, "detail": ""}
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValidationFailed(f"{name} needs a UTC offset, e.g. 2026-11-28T08:00:00Z")
+    return value
+
+
+def _usernames(session: Session, ids: set[int | None]) -> dict[int | None, str]:
+    return {i: ref.username for i, ref in users_service.refs(session, [i for i in ids if i]).items()}

@@ -1,0 +1,76 @@
+"""Settings: one typed object read from the environment (prefix MURPHY_), passed in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where Murphy runs; production refuses unsafe defaults."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="MURPHY_", extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="'development' or 'production'. Production requires secure cookies.",
+    )
+    database_url: str = Field(
+        default="sqlite:///./murphy.db",
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `murphy serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `murphy serve` listens on.")
+    base_url: str = Field(
+        default="",
+        description="Public URL of this server (for links in messages); default http://HOST:PORT.",
+    )
+    db_pool_size: int = Field(
+        default=20, ge=1, le=200, description="Database connections kept open per process."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted, in bytes; larger ones get 413.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a web sign-in lasts, in hours."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark cookies Secure (HTTPS only). Required in production.",
+    )
+    login_attempts: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins allowed per user name and address in 15 minutes.",
+    )
+    log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql")):
+            raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB")
+        return value
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for the environment."""
+        if self.environment is Environment.PRODUCTION and not self.cookie_secure:
+            raise ValueError(
+                "MURPHY_COOKIE_SECURE must be true in production (serve Murphy over HTTPS)"
+            )
+
+    @property
+    def public_url(self) -> str:
+        """Where users reach this server."""
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"

@@ -1,0 +1,1 @@
+"""Sites and the places inside them: buildings, floors, zones."""

@@ -1,0 +1,36 @@
+"""JSON routes for sites."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from murphy.core.errors import NotFound, PermissionDenied
+from murphy.sites import service
+from murphy.sites.schemas import SiteDetail, SiteIn, SiteOut
+from murphy.users.schemas import Permission
+from murphy.web.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+
+
+@router.get("", summary="List sites")
+def list_sites(session: SessionDep, principal: CurrentUser) -> list[SiteOut]:
+    """The sites the caller may see."""
+    return [service.to_out(s) for s in service.list(session) if principal.sees_site(s.id)]
+
+
+@router.get("/{code}", summary="A site with its buildings, floors and zones")
+def get(code: str, session: SessionDep, principal: CurrentUser) -> SiteDetail:
+    """One site and the places inside it."""
+    site = service.get(session, code=code)
+    if site is None or not principal.sees_site(site.id):
+        raise NotFound(f"no site with code {code!r}")
+    return service.detail(session, site=site)
+
+
+@router.post("", status_code=201, summary="Add a site")
+def create(data: SiteIn, session: SessionDep, principal: CurrentUser) -> SiteOut:
+    """Add a site (admins)."""
+    if not principal.can(Permission.MANAGE_SITES):
+        raise PermissionDenied("only admins may add sites")
+    return service.to_out(service.create(session, data=data))

@@ -1,0 +1,1 @@
+"""Users, roles, site scope and credentials (passwords, API tokens, web sessions)."""

@@ -1,0 +1,37 @@
+"""JSON routes for users."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from murphy.core.errors import PermissionDenied
+from murphy.users import service
+from murphy.users.schemas import Permission, Principal, UserIn, UserOut
+from murphy.web.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["users"])
+
+
+@router.get("/me", summary="Who am I")
+def me(session: SessionDep, principal: CurrentUser) -> UserOut:
+    """The caller's own account."""
+    return service.to_out(session, service.get_or_raise(session, username=principal.username))
+
+
+@router.get("/users", summary="List users")
+def list_users(session: SessionDep, principal: CurrentUser) -> list[UserOut]:
+    """Every user (admins)."""
+    _admin(principal)
+    return [service.to_out(session, u) for u in service.list(session)]
+
+
+@router.post("/users", status_code=201, summary="Add a user")
+def create(data: UserIn, session: SessionDep, principal: CurrentUser) -> UserOut:
+    """Add a user with a role and sites (admins)."""
+    _admin(principal)
+    return service.to_out(session, service.create(session, data=data))
+
+
+def _admin(principal: Principal) -> None:
+    if not principal.can(Permission.MANAGE_USERS):
+        raise PermissionDenied("only admins may manage users")

@@ -1,0 +1,7 @@
+"""HTML routes for signing in and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

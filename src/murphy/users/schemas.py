@@ -1,0 +1,104 @@
+"""Pydantic models and the Principal (who is asking) for the users domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+
+class Role(StrEnum):
+    """What a person does in the security organization."""
+
+    REPORTER = "reporter"
+    OFFICER = "officer"
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    """One thing a role may do. Site scope is checked separately."""
+
+    REPORT = "incident.report"
+    READ_OWN = "incident.read_own"  # only incidents one reported oneself
+    READ = "incident.read"  # every incident of one's sites
+    EDIT = "incident.edit"
+    NOTE = "incident.note"
+    TRIAGE = "incident.triage"
+    RESPOND = "incident.respond"
+    RESOLVE = "incident.resolve"
+    CLOSE = "incident.close"
+    REOPEN = "incident.reopen"
+    CANCEL = "incident.cancel"
+    MERGE = "incident.merge"
+    AUDIT = "audit.verify"
+    MANAGE_USERS = "admin.users"
+    MANAGE_SITES = "admin.sites"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: identity, role, permissions and site scope.
+
+    `site_ids` is None for someone who sees every site.
+    """
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    permissions: frozenset[Permission]
+    site_ids: frozenset[int] | None
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the role grants `permission`."""
+        return permission in self.permissions
+
+    def sees_site(self, site_id: int) -> bool:
+        """Whether `site_id` is inside this caller's scope."""
+        return self.site_ids is None or site_id in self.site_ids
+
+
+class UserIn(BaseModel):
+    """A new user."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(default="", max_length=120)
+    email: str = Field(default="", max_length=254)
+    role: Role
+    sites: list[str] = Field(default_factory=list, description="Site codes the user may see")
+    all_sites: bool = Field(default=False, description="Sees every site, present and future")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserRef(BaseModel):
+    """A user as shown next to what they did."""
+
+    username: str
+    display_name: str
+
+
+class UserOut(UserRef):
+    """A user as the API shows it."""
+
+    email: str
+    role: Role
+    sites: list[str]
+    all_sites: bool
+    is_active: bool
+
+
+class TokenOut(BaseModel):
+    """A newly created API token; the secret is shown once."""
+
+    token: str
+    name: str
+    prefix: str
+    expires_at: datetime | None

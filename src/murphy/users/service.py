@@ -1,0 +1,259 @@
+"""Use cases for users and credentials. Never commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from murphy.core import security
+from murphy.core.clock import utcnow
+from murphy.core.errors import Conflict, NotFound, ValidationFailed
+from murphy.sites import service as sites_service
+from murphy.users import rules
+from murphy.users.models import ApiToken, User, UserSite, WebSession
+from murphy.users.rules import ROLE_PERMISSIONS
+from murphy.users.schemas import Principal, Role, TokenOut, UserIn, UserOut, UserRef
+
+TOKEN_PREFIX = "mur_"
+
+
+@dataclass(frozen=True)
+class WebLogin:
+    """A new browser session: the cookie secret (shown once) and its CSRF token."""
+
+    cookie: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def create(session: Session, *, data: UserIn, now: datetime | None = None) -> User:
+    """Add a user with a role, a site scope and a password that meets the policy."""
+    username = rules.normalize_username(data.username)
+    if get(session, username=username) is not None:
+        raise Conflict(f"user {username} already exists")
+    rules.check_password(data.password, username=username)
+    site_ids = sites_service.ids_for_codes(session, data.sites) if data.sites else {}
+    if not site_ids and not data.all_sites and data.role != Role.ADMIN:
+        raise ValidationFailed(
+            f"user {username} needs at least one site (or all sites) to see anything"
+        )
+    user = User(
+        username=username,
+        display_name=data.display_name or username,
+        email=data.email,
+        role=data.role.value,
+        password_hash=security.hash_password(data.password),
+        is_active=True,
+        all_sites=data.all_sites or data.role == Role.ADMIN,
+        created_at=now or utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    session.add_all(UserSite(user_id=user.id, site_id=sid) for sid in site_ids.values())
+    session.flush()
+    return user
+
+
+def get(session: Session, *, username: str) -> User | None:
+    """The user with this name, or None."""
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def get_or_raise(session: Session, *, username: str) -> User:
+    """The user with this name, or NotFound."""
+    user = get(session, username=username)
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def list(session: Session) -> Sequence[User]:
+    """Every user, by name."""
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def count(session: Session) -> int:
+    """How many users exist."""
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def to_out(session: Session, user: User) -> UserOut:
+    """The API shape of a user, with site codes."""
+    site_ids = _site_ids(session, user.id)
+    codes = sorted(s.code for s in sites_service.get_by_ids(session, site_ids).values())
+    return UserOut(
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        role=Role(user.role),
+        sites=codes,
+        all_sites=user.all_sites,
+        is_active=user.is_active,
+    )
+
+
+def refs(session: Session, ids: Iterable[int]) -> dict[int, UserRef]:
+    """User names for many user ids at once."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(wanted))
+    )
+    return {r.id: UserRef(username=r.username, display_name=r.display_name) for r in rows}
+
+
+def principal(session: Session, user: User) -> Principal:
+    """The Principal for an active user."""
+    return Principal(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        permissions=ROLE_PERMISSIONS[Role(user.role)],
+        site_ids=None if user.all_sites else frozenset(_site_ids(session, user.id)),
+    )
+
+
+def authenticate_password(session: Session, *, username: str, password: str) -> User | None:
+    """The active user if the password matches, else None (same work either way)."""
+    user = get(session, username=username)
+    ok = security.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if user.password_hash and security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Replace a user's password and end their browser sessions."""
+    rules.check_password(password, username=user.username)
+    user.password_hash = security.hash_password(password)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def create_token(
+    session: Session,
+    *,
+    user: User,
+    name: str = "api",
+    ttl: timedelta | None = None,
+    now: datetime | None = None,
+) -> TokenOut:
+    """A new API token for `user`; the secret is returned here and never again."""
+    now = now or utcnow()
+    token = security.new_token(TOKEN_PREFIX)
+    expires = now + ttl if ttl else None
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            prefix=token[:12],
+            digest=security.digest(token),
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    session.flush()
+    return TokenOut(token=token, name=name, prefix=token[:12], expires_at=expires)
+
+
+def principal_for_token(session: Session, *, token: str, now: datetime | None = None) -> Principal | None:
+    """Who holds this bearer token, if it is valid, unexpired and unrevoked."""
+    now = now or utcnow()
+    row = session.execute(
+        select(User, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == security.digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user, expires_at = row
+    if not user.is_active or (expires_at is not None and expires_at <= now):
+        return None
+    return principal(session, user)
+
+
+def revoke_tokens(session: Session, *, user: User, now: datetime | None = None) -> int:
+    """Revoke every live token of `user`; returns how many."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for t in tokens:
+        t.revoked_at = now or utcnow()
+    return len(tokens)
+
+
+def start_web_session(
+    session: Session, *, user: User, ttl: timedelta, now: datetime | None = None
+) -> WebLogin:
+    """A new browser session for `user`."""
+    now = now or utcnow()
+    cookie = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            digest=security.digest(cookie),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.flush()
+    return WebLogin(cookie=cookie, csrf_token=csrf, expires_at=now + ttl)
+
+
+def principal_for_web_session(
+    session: Session, *, cookie: str, now: datetime | None = None
+) -> tuple[Principal, str] | None:
+    """The Principal and CSRF token of a live browser session, or None."""
+    row = session.execute(
+        select(User, WebSession.csrf_token, WebSession.expires_at)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.digest == security.digest(cookie))
+    ).first()
+    if row is None:
+        return None
+    user, csrf, expires_at = row
+    if not user.is_active or expires_at <= (now or utcnow()):
+        return None
+    return principal(session, user), csrf
+
+
+def end_web_session(session: Session, *, cookie: str) -> None:
+    """Sign a browser out."""
+    session.execute(delete(WebSession).where(WebSession.digest == security.digest(cookie)))
+
+
+def ensure_admin(session: Session, *, now: datetime | None = None) -> tuple[str, str] | None:
+    """On an empty database, create `admin` with a generated password and return both.
+
+    Returns None when any user exists already, so the password is only ever shown once.
+    """
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    password = secrets.token_urlsafe(15)
+    create(
+        session,
+        data=UserIn(
+            username="admin",
+            display_name="Administrator",
+            role=Role.ADMIN,
+            all_sites=True,
+            password=password,
+        ),
+        now=now,
+    )
+    return "admin", password
+
+
+def _site_ids(session: Session, user_id: int) -> set[int]:
+    return set(session.scalars(select(UserSite.site_id).where(UserSite.user_id == user_id)))

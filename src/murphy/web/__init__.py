@@ -1,0 +1,1 @@
+"""The HTTP edge: dependencies, error mapping, middleware, templates and static files."""
