@@ -3,38 +3,45 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HASH   := $(shell cksum pyproject.toml | cut -d' ' -f1)
+RUN_STAMP  := $(VENV)/.run-$(HASH)
+DEV_STAMP  := $(VENV)/.dev-$(HASH)
 
 .PHONY: run test lint fmt bench clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.run-* && touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@rm -f $(VENV)/.installed-*
-	@touch $@
+	@rm -f $(VENV)/.run-* $(VENV)/.dev-* && touch $(RUN_STAMP) $@
 
 ## run: create the venv, migrate ./murphy.db, load the demo on first run, serve on :8000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/murphy serve --demo
 
 ## test: the whole suite (SQLite; PostgreSQL too when MURPHY_TEST_DATABASE_URL is set)
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff, formatting, mypy, import-linter
-lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-fmt: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
 
-## bench: the benchmark of docs/benchmarks.md (SQLite; see bench/README.md for PostgreSQL)
-bench: $(STAMP)
+## bench: the benchmark of docs/benchmarks.md (see bench/README.md)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
 
 clean:

@@ -21,6 +21,7 @@ from murphy import migrations
 from murphy.app import create_app
 from murphy.core.db import Base, Database
 from murphy.settings import Settings
+from murphy.sites import directory
 from tests.factories import Factory
 
 PG_URL = os.environ.get("MURPHY_TEST_DATABASE_URL", "")
@@ -63,6 +64,7 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def _empty(db: Database) -> None:
+    directory.forget_all()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.is_sqlite:

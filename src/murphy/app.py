@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
 from murphy import __version__
-from murphy.core.db import Database
+from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
+from murphy.core.writer import Writer
 from murphy.incidents import api as incidents_api
 from murphy.incidents import pages as incidents_pages
 from murphy.settings import Settings
@@ -20,7 +24,7 @@ from murphy.sites import api as sites_api
 from murphy.users import api as users_api
 from murphy.users import pages as users_pages
 from murphy.web import errors, templating
-from murphy.web.deps import SessionDep, WriteGate
+from murphy.web.deps import DbGate, ReadSessionDep
 from murphy.web.middleware import BodyLimit, SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -37,19 +41,37 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     """Build the application. The database must already be migrated (`murphy db upgrade`)."""
     settings.check()
     logging.basicConfig(level=settings.log_level.upper())
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Threads must outnumber database slots: a request holding a connection (and
+        # perhaps a row lock) always finds a thread to commit on. See web/deps.DbGate.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, database.pool_size * 2 + 8)
+        checkpointer = WalCheckpointer(database)
+        checkpointer.start()
+        app.state.writer.start()
+        try:
+            yield
+        finally:
+            app.state.writer.stop()
+            checkpointer.stop()
+
     app = FastAPI(
         title="Murphy",
+        lifespan=lifespan,
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
     )
-    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     app.state.settings = settings
     app.state.db = database
     app.state.bus = EventBus()
-    app.state.write_gate = WriteGate(enabled=database.is_sqlite)
+    app.state.db_gate = DbGate(database.pool_size)
+    app.state.writer = Writer(database, app.state.bus)
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
     errors.install(app)
@@ -67,7 +89,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
-    def healthz(session: SessionDep) -> dict[str, str]:
+    def healthz(session: ReadSessionDep) -> dict[str, str]:
         """200 when the process runs and the database answers."""
         session.execute(text("SELECT 1"))
         return {"status": "ok", "database": database.dialect, "version": __version__}

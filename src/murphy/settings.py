@@ -30,10 +30,6 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `murphy serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `murphy serve` listens on.")
-    base_url: str = Field(
-        default="",
-        description="Public URL of this server (for links in messages); default http://HOST:PORT.",
-    )
     db_pool_size: int = Field(
         default=20, ge=1, le=200, description="Database connections kept open per process."
     )
@@ -69,8 +65,3 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MURPHY_COOKIE_SECURE must be true in production (serve Murphy over HTTPS)"
             )
-
-    @property
-    def public_url(self) -> str:
-        """Where users reach this server."""
-        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"

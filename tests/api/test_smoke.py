@@ -1,7 +1,11 @@
 def test_report_and_read(client, factory):
     factory.site("HQ")
     me = factory.user("dana", "dispatcher", ["HQ"])
-    r = client.post("/api/v1/incidents", json={"title": "Door forced", "site": "HQ", "place": {"zone": "LOBBY"}}, headers=me.headers)
+    r = client.post(
+        "/api/v1/incidents",
+        json={"title": "Door forced", "site": "HQ", "place": {"zone": "LOBBY"}},
+        headers=me.headers,
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["number"].startswith("INC-")

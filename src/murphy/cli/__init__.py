@@ -42,7 +42,9 @@ def main() -> None:
         fail(f"{where}: {first.get('msg', 'invalid')}")
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        fail(f"cannot use the database: {reason} (check MURPHY_DATABASE_URL and that it is running)")
+        fail(
+            f"cannot use the database: {reason} (check MURPHY_DATABASE_URL and that it is running)"
+        )
     except (OSError, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -104,8 +104,12 @@ def site_zone(
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Sign-in name")],
-    role: Annotated[str, typer.Option(help="reporter, officer, dispatcher, supervisor, analyst, admin")],
-    site: Annotated[list[str] | None, typer.Option(help="Site code the user may see (repeat)")] = None,
+    role: Annotated[
+        str, typer.Option(help="reporter, officer, dispatcher, supervisor, analyst, admin")
+    ],
+    site: Annotated[
+        list[str] | None, typer.Option(help="Site code the user may see (repeat)")
+    ] = None,
     all_sites: Annotated[bool, typer.Option("--all-sites", help="Sees every site")] = False,
     display_name: Annotated[str, typer.Option(help="Full name")] = "",
     email: Annotated[str, typer.Option(help="Email address")] = "",
@@ -145,7 +149,13 @@ def user_list() -> None:
         for u in users_service.list(session):
             out = users_service.to_out(session, u)
             sites = "all" if out.all_sites else ", ".join(out.sites)
-            table.add_row(out.username, out.display_name, out.role.value, sites, "yes" if out.is_active else "no")
+            table.add_row(
+                out.username,
+                out.display_name,
+                out.role.value,
+                sites,
+                "yes" if out.is_active else "no",
+            )
         console.print(table)
 
 

@@ -30,19 +30,25 @@ def demo(
     print_logins()
 
 
-def load_if_empty(db: Database) -> None:
-    """Load the demo on first start (for `make run`); do nothing if data is present."""
+def load_if_empty(db: Database) -> bool:
+    """Load the demo on first start (for `make run`); True if the demo is there."""
     if demo_data.is_empty(db):
         _load(db, demo_data.DEFAULT_INCIDENTS, 2026)
+    return demo_data.is_loaded(db)
 
 
 def _load(db: Database, incidents: int, seed: int) -> None:
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     ) as progress:
         task = progress.add_task("loading the demo organization", total=incidents)
-        demo_data.load(db, incidents=incidents, seed=seed, progress=lambda n: progress.advance(task, n))
+        demo_data.load(
+            db, incidents=incidents, seed=seed, progress=lambda n: progress.advance(task, n)
+        )
 
 
 def print_logins() -> None:

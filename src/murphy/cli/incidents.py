@@ -70,7 +70,9 @@ def report(
 
 @incidents_app.command("list")
 def incidents_list(
-    status: Annotated[list[Status] | None, typer.Option(help="Only these statuses (repeat)")] = None,
+    status: Annotated[
+        list[Status] | None, typer.Option(help="Only these statuses (repeat)")
+    ] = None,
     site: Annotated[list[str] | None, typer.Option(help="Only these sites (repeat)")] = None,
     q: Annotated[str | None, typer.Option("--q", "--search", help="Words or a number")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 25,
@@ -85,8 +87,12 @@ def incidents_list(
     table = Table("number", "status", "site", "reported (UTC)", "title", "place")
     for item in page.items:
         table.add_row(
-            item.number, item.status.value, item.site, f"{item.reported_at:%Y-%m-%d %H:%M}",
-            item.title, item.place,
+            item.number,
+            item.status.value,
+            item.site,
+            f"{item.reported_at:%Y-%m-%d %H:%M}",
+            item.title,
+            item.place,
         )
     console.print(table)
     if not page.items:
@@ -108,15 +114,22 @@ def incidents_show(
             session, incidents_service.timeline(session, principal=principal, number=number)
         )
     console.print(f"[bold]{out.number}[/]  {out.title}", markup=True)
-    console.print(f"status {out.status.value} · site {out.site.code} · {out.place.label or 'no place'}")
-    console.print(f"reported {isoformat(out.reported_at)} by {out.reporter.username if out.reporter else '-'}")
+    console.print(
+        f"status {out.status.value} · site {out.site.code} · {out.place.label or 'no place'}"
+    )
+    console.print(
+        f"reported {isoformat(out.reported_at)} by {out.reporter.username if out.reporter else '-'}"
+    )
     if out.description:
         console.print(out.description)
     table = Table("#", "at (UTC)", "who", "what", "details")
     for e in entries:
         table.add_row(
-            str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor.username if e.actor else "system",
-            e.kind, _summary(e.kind, e.data),
+            str(e.seq),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            e.actor.username if e.actor else "system",
+            e.kind,
+            _summary(e.kind, e.data),
         )
     console.print(table)
     console.print(f"chain head {out.timeline.head} ({out.timeline.length} entries)")
@@ -143,15 +156,20 @@ def audit_verify() -> None:
     with db.transaction(write=False) as session:
         total = incidents_audit.count(session)
         with Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=err_console, transient=True,
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
         ) as progress:
             task = progress.add_task("verifying timelines", total=total)
             report = incidents_audit.verify(session, progress=lambda n: progress.advance(task, n))
     if report.ok:
         console.print(
             f"[green]OK[/]: {report.incidents} incident timelines, {report.entries} entries; "
-            "every hash chain is intact and every record matches its timeline", markup=True,
+            "every hash chain is intact and every record matches its timeline",
+            markup=True,
         )
         return
     first = report.problems[0]
@@ -159,5 +177,8 @@ def audit_verify() -> None:
     for p in report.problems[:50]:
         table.add_row(p.number, str(p.seq), p.reason)
     console.print(table)
-    err_console.print(f"[bold red]FAILED[/]: first broken: {first.number} entry {first.seq}: {first.reason}", markup=True)
+    err_console.print(
+        f"[bold red]FAILED[/]: first broken: {first.number} entry {first.seq}: {first.reason}",
+        markup=True,
+    )
     raise typer.Exit(1)

@@ -10,9 +10,12 @@ from rich.table import Table
 
 from murphy import migrations
 from murphy.cli.common import console, database, fail, settings
+from murphy.cli.demo import load_if_empty, print_logins
 from murphy.users import service as users_service
 
-db_app = typer.Typer(help="Database schema: upgrade, show the current revision.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: upgrade, show the current revision.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,12 +42,11 @@ def serve(
         fail("several workers need PostgreSQL; SQLite runs in one process (omit --workers)")
     with console.status("applying database migrations..."):
         migrations.upgrade(db)
-    if demo:
-        from murphy.cli.demo import load_if_empty, print_logins
-
-        load_if_empty(db)
+    if demo and load_if_empty(db):
         print_logins()
     else:
+        if demo:
+            console.print("[yellow]This database holds other data: the demo was not loaded.[/]")
         with db.transaction() as session:
             created = users_service.ensure_admin(session)
         if created:
@@ -63,7 +65,8 @@ def serve(
 
 
 def _print_admin(username: str, password: str) -> None:
-    table = Table(title="First start: an administrator was created", show_lines=False)
+    console.print("First start: an administrator was created.")
+    table = Table()
     table.add_column("user")
     table.add_column("password")
     table.add_row(username, password)
@@ -84,6 +87,21 @@ def db_upgrade(
         console.print(f"database already at {after}")
     else:
         console.print(f"database upgraded from {before or 'empty'} to {after}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the database schema differs from what this version of Murphy expects."""
+    db = database()
+    have, want = migrations.current(db), migrations.head()
+    if have != want:
+        fail(f"schema at {have or 'nothing'}, expected {want}: run `murphy db upgrade`")
+    differences = migrations.drift(db)
+    if differences:
+        for d in differences[:20]:
+            console.print(f"  {d}")
+        fail(f"{len(differences)} difference(s) between the database and the models")
+    console.print(f"schema at {migrations.head()}, no drift")
 
 
 @db_app.command("current")

@@ -44,7 +44,9 @@ class Break:
     reason: str
 
 
-def verify(links: Iterable[Link], *, head: str | None = None, length: int | None = None) -> Break | None:
+def verify(
+    links: Iterable[Link], *, head: str | None = None, length: int | None = None
+) -> Break | None:
     """The first break in a chain read in `seq` order, or None if the chain is intact.
 
     `head` and `length`, when given, are what the owner of the chain recorded as its

@@ -96,3 +96,15 @@ class TooManyRequests(MurphyError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(MurphyError):
+    """Overloaded or a dependency is down; `retry_after` seconds says when to retry."""
+
+    status = 503
+    title = "Service unavailable"
+    slug = "service-unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -62,6 +62,17 @@ def emit(session: Session, event: Event) -> None:
     session.info.setdefault(_PENDING, []).append(event)
 
 
+def pending_count(session: Session) -> int:
+    """How many events are queued on `session` (a mark to roll back to)."""
+    return len(session.info.get(_PENDING, []))
+
+
+def discard_after(session: Session, mark: int) -> None:
+    """Drop the events queued after `mark` (their savepoint was rolled back)."""
+    pending: list[Event] = session.info.get(_PENDING, [])
+    del pending[mark:]
+
+
 def _after_commit(session: Session) -> None:
     pending: list[Event] = session.info.pop(_PENDING, [])
     bus: EventBus | None = session.info.get(_BUS)
@@ -77,4 +88,10 @@ def _after_rollback(session: Session) -> None:
 def install(factory: sessionmaker[Session]) -> None:
     """Hook the commit and rollback of every session made by `factory`."""
     sa_event.listen(factory, "after_commit", _after_commit)
-    sa_event.listen(factory, "after_soft_rollback", lambda s, _tx: _after_rollback(s))
+    sa_event.listen(factory, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_soft_rollback(session: Session, previous: Any) -> None:
+    # A savepoint's rollback discards only its own events (see Writer); a real one, all.
+    if not getattr(previous, "nested", False):
+        _after_rollback(session)

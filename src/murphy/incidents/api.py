@@ -1,10 +1,14 @@
-"""JSON routes for incidents: parse, call the service, shape the answer."""
+"""JSON routes for incidents: parse, call the service, shape the answer.
+
+Reads use a read-only session; changes go to the writer, which answers after commit.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from murphy.incidents import service, views
 from murphy.incidents.schemas import (
@@ -18,33 +22,40 @@ from murphy.incidents.schemas import (
     TimelineEntryOut,
     TransitionIn,
 )
-from murphy.web.deps import CurrentUser, SessionDep
+from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
 from murphy.web.http import if_match, set_etag
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
 @router.post("", status_code=201, summary="Report an incident")
-def report(
-    data: IncidentCreate, session: SessionDep, principal: CurrentUser, response: Response
+async def report(
+    data: IncidentCreate, principal: CurrentUser, writer: WriterDep, response: Response
 ) -> IncidentOut:
     """Record a new incident. It is stored before this answers, with its number."""
-    incident = service.report(session, principal=principal, data=data, channel=Channel.API)
-    response.headers["Location"] = f"/api/v1/incidents/{incident.number}"
-    set_etag(response, incident.version)
-    return views.incident_out(session, principal=principal, incident=incident)
+
+    def work(session: Session) -> IncidentOut:
+        incident = service.report(session, principal=principal, data=data, channel=Channel.API)
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    response.headers["Location"] = f"/api/v1/incidents/{out.number}"
+    set_etag(response, out.version)
+    return out
 
 
 @router.get("", summary="List and search incidents")
 def list_incidents(
-    query: Annotated[IncidentQuery, Query()], session: SessionDep, principal: CurrentUser
+    query: Annotated[IncidentQuery, Query()], session: ReadSessionDep, principal: CurrentUser
 ) -> IncidentPage:
     """Incidents the caller may see, newest first; follow `next_cursor` for the next page."""
     return service.list(session, principal=principal, query=query)
 
 
 @router.get("/{number}", summary="Get an incident")
-def get(number: str, session: SessionDep, principal: CurrentUser, response: Response) -> IncidentOut:
+def get(
+    number: str, session: ReadSessionDep, principal: CurrentUser, response: Response
+) -> IncidentOut:
     """One incident, with the transitions the caller may make now."""
     incident = service.get_or_raise(session, principal=principal, number=number)
     set_etag(response, incident.version)
@@ -52,51 +63,69 @@ def get(number: str, session: SessionDep, principal: CurrentUser, response: Resp
 
 
 @router.patch("/{number}", summary="Change an incident's details")
-def update(
+async def update(
     number: str,
     data: IncidentUpdate,
     request: Request,
-    session: SessionDep,
     principal: CurrentUser,
+    writer: WriterDep,
     response: Response,
 ) -> IncidentOut:
     """Change the fields sent; send `If-Match` with the ETag to refuse a lost update."""
-    incident = service.update(
-        session, principal=principal, number=number, data=data, expected_version=if_match(request)
-    )
-    set_etag(response, incident.version)
-    return views.incident_out(session, principal=principal, incident=incident)
+    version = if_match(request)
+
+    def work(session: Session) -> IncidentOut:
+        incident = service.update(
+            session, principal=principal, number=number, data=data, expected_version=version
+        )
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    set_etag(response, out.version)
+    return out
 
 
 @router.post("/{number}/transitions", summary="Move an incident through its lifecycle")
-def transition(
+async def transition(
     number: str,
     data: TransitionIn,
     request: Request,
-    session: SessionDep,
     principal: CurrentUser,
+    writer: WriterDep,
     response: Response,
 ) -> IncidentOut:
     """Triage, respond, resolve, close, reopen, cancel or merge; 409 if not allowed from here."""
-    incident = service.transition(
-        session, principal=principal, number=number, data=data, expected_version=if_match(request)
-    )
-    set_etag(response, incident.version)
-    return views.incident_out(session, principal=principal, incident=incident)
+    version = if_match(request)
+
+    def work(session: Session) -> IncidentOut:
+        incident = service.transition(
+            session, principal=principal, number=number, data=data, expected_version=version
+        )
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    set_etag(response, out.version)
+    return out
 
 
 @router.get("/{number}/timeline", summary="An incident's timeline")
-def timeline(number: str, session: SessionDep, principal: CurrentUser) -> list[TimelineEntryOut]:
+def timeline(
+    number: str, session: ReadSessionDep, principal: CurrentUser
+) -> list[TimelineEntryOut]:
     """Every entry the caller may see, oldest first, with its hash and the previous hash."""
     entries = service.timeline(session, principal=principal, number=number)
     return views.timeline_out(session, entries)
 
 
 @router.post("/{number}/notes", status_code=201, summary="Add a note")
-def add_note(
-    number: str, data: NoteIn, session: SessionDep, principal: CurrentUser
+async def add_note(
+    number: str, data: NoteIn, principal: CurrentUser, writer: WriterDep
 ) -> TimelineEntryOut:
     """Append a note to the timeline."""
-    entry = service.add_note(session, principal=principal, number=number, data=data)
-    session.flush()
-    return views.timeline_out(session, [entry])[0]
+
+    def work(session: Session) -> TimelineEntryOut:
+        entry = service.add_note(session, principal=principal, number=number, data=data)
+        session.flush()
+        return views.timeline_out(session, [entry])[0]
+
+    return await writer.run(work)

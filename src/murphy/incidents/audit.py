@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -65,7 +65,9 @@ def verify(session: Session, *, progress: Callable[[int], None] | None = None) -
         session.expunge_all()
 
 
-def _verify_chunk(session: Session, incidents: list[Incident], report: Report) -> Iterator[Problem]:
+def _verify_chunk(
+    session: Session, incidents: Sequence[Incident], report: Report
+) -> Iterator[Problem]:
     ids = [i.id for i in incidents]
     rows = session.scalars(
         select(TimelineEntry)
@@ -73,7 +75,10 @@ def _verify_chunk(session: Session, incidents: list[Incident], report: Report) -
         .order_by(TimelineEntry.incident_id, TimelineEntry.seq)
     ).all()
     by_incident = {k: list(g) for k, g in groupby(rows, key=lambda e: e.incident_id)}
-    sites = {s.id: s.code for s in sites_service.get_by_ids(session, {i.site_id for i in incidents}).values()}
+    sites = {
+        s.id: s.code
+        for s in sites_service.get_by_ids(session, {i.site_id for i in incidents}).values()
+    }
     numbers = dict(
         session.execute(
             select(Incident.id, Incident.number).where(
@@ -88,7 +93,9 @@ def _verify_chunk(session: Session, incidents: list[Incident], report: Report) -
         links = [
             audit.Link(
                 seq=e.seq,
-                body=rules.entry_body(incident.number, e.seq, isoformat(e.at), e.actor, e.kind, e.data),
+                body=rules.entry_body(
+                    incident.number, e.seq, isoformat(e.at), e.actor, e.kind, e.data
+                ),
                 prev_hash=e.prev_hash,
                 hash=e.hash,
             )

@@ -1,48 +1,76 @@
-"""The SQL that differs between SQLite and PostgreSQL: number counters and text search."""
+"""Hand-written SQL: the hot inserts, the yearly number counter, and text search (which
+differs between SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, column, false, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Integer, Select, column, false, insert, table, text
 from sqlalchemy.orm import Session
 
 from murphy.incidents import rules
-from murphy.incidents.models import Incident, IncidentCounter
+from murphy.incidents.models import Incident, TimelineEntry
 
 # Kept in step with the migration that creates the index: PostgreSQL uses the GIN
 # index only when the query repeats the indexed expression exactly.
 PG_DOCUMENT = "to_tsvector('simple'::regconfig, (incidents.title || ' ' || incidents.description))"
 
 
+Rows = Select[*tuple[Any, ...]]
+ID: ColumnElement[int] = Incident.__table__.c.id  # the column itself: usable as a sort key
+
+# The same statement works on SQLite (3.35+) and PostgreSQL.
+_NEXT_NUMBER = text(
+    "INSERT INTO incident_counters (year, last) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1 RETURNING last"
+)
+_INSERT_INCIDENT = insert(Incident).returning(Incident.id)
+_INSERT_ENTRY = insert(TimelineEntry)
+
+
 def next_number(session: Session, year: int) -> int:
     """The next sequence number of `year`, atomically (an upsert that returns the value)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(IncidentCounter)
-        .values(year=year, last=1)
-        .on_conflict_do_update(
-            index_elements=[IncidentCounter.year], set_={"last": IncidentCounter.last + 1}
-        )
-        .returning(IncidentCounter.last)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.connection().execute(_NEXT_NUMBER, {"year": year}).scalar_one())
 
 
-def matches(session: Session, q: str) -> ColumnElement[bool]:
-    """The condition for incidents matching a search: a number, or every word as a prefix."""
+def _values(row: Incident | TimelineEntry) -> dict[str, Any]:
+    return {k: v for k, v in vars(row).items() if not k.startswith("_")}
+
+
+def insert_incident(session: Session, incident: Incident) -> int:
+    """Insert a new incident row (Core, not the unit of work: this is the hot path)."""
+    return int(session.connection().execute(_INSERT_INCIDENT, _values(incident)).scalar_one())
+
+
+def insert_entry(session: Session, entry: TimelineEntry) -> None:
+    """Append a timeline entry row."""
+    session.connection().execute(_INSERT_ENTRY, _values(entry))
+
+
+def search(session: Session, stmt: Rows, q: str) -> tuple[Rows, ColumnElement[int]]:
+    """Narrow `stmt` to incidents matching a search; returns it and the id column to
+    order and page by (newest first).
+
+    A number finds that incident. Otherwise every word must match as a prefix. On
+    SQLite the query walks the FTS5 index itself in descending rowid order (joining
+    the incident to each hit), so a common word stops after one page instead of
+    collecting every match first.
+    """
     number = rules.parse_number(q)
     if number is not None:
-        return Incident.number == number
+        return stmt.where(Incident.number == number), ID
     terms = rules.search_terms(q)
     if not terms:
-        return false()
+        return stmt.where(false()), ID
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(f"{t}:*" for t in terms)
-        return text(f"{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
-            tsq=tsquery
-        )
+        condition = text(f"{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, :tsq)")
+        matched = cast(ColumnElement[bool], condition.bindparams(tsq=tsquery))
+        return stmt.where(matched), ID
     fts = " ".join('"' + t.replace('"', "") + '"*' for t in terms)
-    ids = text("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :fts").bindparams(fts=fts)
-    return Incident.id.in_(ids.columns(column("rowid")))
+    joined = stmt.select_from(_FTS).join(Incident, Incident.id == _FTS.c.rowid)
+    match = text("incidents_fts MATCH :fts").bindparams(fts=fts)
+    return joined.where(cast(ColumnElement[bool], match)), _FTS.c.rowid
+
+
+_FTS = table("incidents_fts", column("rowid", Integer))

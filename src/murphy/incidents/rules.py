@@ -1,10 +1,10 @@
 """The incident lifecycle and other pure rules: no session, no I/O.
 
-    new ──triage──▶ triaged ──respond──▶ responding ──resolve──▶ resolved ──close──▶ closed
-                       ▲                                            │                   │
-                       └──────────────────reopen────────────────────┴───────────────────┘
-    new | triaged | responding ──cancel (reason)──▶ cancelled
-    new | triaged | responding ──merge (target)───▶ merged (into another incident)
+new ──triage──▶ triaged ──respond──▶ responding ──resolve──▶ resolved ──close──▶ closed
+                   ▲                                            │                   │
+                   └──────────────────reopen────────────────────┴───────────────────┘
+new | triaged | responding ──cancel (reason)──▶ cancelled
+new | triaged | responding ──merge (target)───▶ merged (into another incident)
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def check_merge_target(number: str, target_number: str, target_status: Status) -
     if target_status in TERMINAL:
         raise IllegalTransition(
             f"cannot merge into {target_number}: it is {target_status.value}; "
-            "merge into the incident that is still live"
+            "merge into the incident that survives instead"
         )
 
 

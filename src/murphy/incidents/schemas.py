@@ -99,9 +99,7 @@ class TransitionIn(_In):
     target: str | None = Field(
         default=None, max_length=24, description="For merge: the number to merge into"
     )
-    resolution_code: ResolutionCode | None = Field(
-        default=None, description="Required to resolve"
-    )
+    resolution_code: ResolutionCode | None = Field(default=None, description="Required to resolve")
 
 
 class NoteIn(_In):
@@ -115,7 +113,9 @@ class IncidentQuery(_In):
 
     status: list[Status] = Field(default_factory=list)
     site: list[str] = Field(default_factory=list, description="Site codes")
-    q: str | None = Field(default=None, max_length=200, description="Words in title or description, or a number")
+    q: str | None = Field(
+        default=None, max_length=200, description="Words in title or description, or a number"
+    )
     reported_from: datetime | None = None
     reported_to: datetime | None = None
     limit: int = Field(default=50, ge=1, le=200)

@@ -32,7 +32,8 @@ from murphy.incidents.schemas import (
     TransitionIn,
 )
 from murphy.sites import service as sites_service
-from murphy.sites.service import PlaceIds
+from murphy.sites.schemas import PlaceIn
+from murphy.sites.service import PlaceIds, SiteRow
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
@@ -59,8 +60,21 @@ def report(
     rules.check_occurred_at(occurred, now)
     year = now.astimezone(tz).year
     seq = queries.next_number(session, year)
+    number = rules.format_number(year, seq)
+    created = {
+        "number": number,
+        "title": data.title,
+        "description": data.description,
+        "site": site.code,
+        "place": sites_service.place_codes(session, place) if data.place else _no_place(),
+        "occurred_at": isoformat(occurred) if occurred else None,
+        "reported_at": isoformat(now),
+        "channel": channel.value,
+    }
+    body = rules.entry_body(number, 1, isoformat(now), principal.username, "created", created)
+    head = audit.chain_hash(audit.GENESIS, body)
     incident = Incident(
-        number=rules.format_number(year, seq),
+        number=number,
         year=year,
         seq=seq,
         title=data.title,
@@ -77,22 +91,27 @@ def report(
         reporter_id=principal.id,
         updated_at=now,
         version=1,
-        timeline_length=0,
-        timeline_head=audit.GENESIS,
+        timeline_length=1,
+        timeline_head=head,
+        resolution_summary="",
+        cancel_reason="",
     )
-    session.add(incident)
-    session.flush()
-    created = {
-        "number": incident.number,
-        "title": incident.title,
-        "description": incident.description,
-        "site": site.code,
-        "place": sites_service.place_codes(session, place) if data.place else _no_place(),
-        "occurred_at": isoformat(occurred) if occurred else None,
-        "reported_at": isoformat(now),
-        "channel": channel.value,
-    }
-    _append(session, incident, kind="created", data=created, actor=principal, at=now)
+    incident.id = queries.insert_incident(session, incident)
+    queries.insert_entry(
+        session,
+        TimelineEntry(
+            incident_id=incident.id,
+            seq=1,
+            at=now,
+            actor_id=principal.id,
+            actor=principal.username,
+            kind="created",
+            data=created,
+            prev_hash=audit.GENESIS,
+            hash=head,
+        ),
+    )
+    _announce(session, incident, "created")
     return incident
 
 
@@ -130,13 +149,14 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
         Incident.reporter_id,
     )
     stmt = select(*cols).where(visible_to(principal))
+    order = queries.ID
+    if query.q and query.q.strip():
+        stmt, order = queries.search(session, stmt, query.q)
     if query.status:
         stmt = stmt.where(Incident.status.in_([s.value for s in query.status]))
     if query.site:
         ids = sites_service.ids_for_codes(session, query.site).values()
         stmt = stmt.where(Incident.site_id.in_(ids))
-    if query.q and query.q.strip():
-        stmt = stmt.where(queries.matches(session, query.q))
     if query.reported_from:
         stmt = stmt.where(Incident.reported_at >= _aware(query.reported_from, "reported_from"))
     if query.reported_to:
@@ -145,14 +165,18 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
         last_id = pagination.decode(query.cursor).get("id")
         if not isinstance(last_id, int):
             raise ValidationFailed("invalid cursor: pass next_cursor unchanged")
-        stmt = stmt.where(Incident.id < last_id)
-    rows = session.execute(stmt.order_by(Incident.id.desc()).limit(query.limit + 1)).all()
+        stmt = stmt.where(order < last_id)
+    page = stmt.order_by(order.desc()).limit(query.limit + 1)
+    rows = session.connection().execute(page).all()  # columns only: skip the ORM layer
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     sites = sites_service.get_by_ids(session, {r.site_id for r in rows})
     places = sites_service.describe(
         session,
-        [PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail) for r in rows],
+        [
+            PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail)
+            for r in rows
+        ],
     )
     names = _usernames(session, {r.reporter_id for r in rows})
     items = [
@@ -187,11 +211,13 @@ def update(
     _check_version(incident, expected_version)
     rules.check_editable(incident.number, Status(incident.status))
     now = now or utcnow()
-    changes = _apply_changes(session, principal, incident, data)
+    changes = _apply_changes(session, principal, incident, data, now)
     if changes:
         incident.version += 1
         incident.updated_at = now
-        _append(session, incident, kind="updated", data={"changes": changes}, actor=principal, at=now)
+        _append(
+            session, incident, kind="updated", data={"changes": changes}, actor=principal, at=now
+        )
     return incident
 
 
@@ -216,7 +242,11 @@ def transition(
     )
     require(principal, rules.PERMISSION_FOR[move.action], f"{move.action.value} incidents")
     now = now or utcnow()
-    entry: dict[str, Any] = {"action": move.action.value, "from": move.source.value, "to": move.target.value}
+    entry: dict[str, Any] = {
+        "action": move.action.value,
+        "from": move.source.value,
+        "to": move.target.value,
+    }
     if move.reason:
         entry["reason"] = move.reason
     target = _merge_target(session, principal, incident, move) if move.merge_into else None
@@ -250,7 +280,9 @@ def add_note(
     rules.check_notable(incident.number, Status(incident.status), _merged_number(session, incident))
     now = now or utcnow()
     incident.updated_at = now
-    return _append(session, incident, kind="note", data={"body": data.body}, actor=principal, at=now)
+    return _append(
+        session, incident, kind="note", data={"body": data.body}, actor=principal, at=now
+    )
 
 
 def timeline(session: Session, *, principal: Principal, number: str) -> Sequence[TimelineEntry]:
@@ -322,59 +354,93 @@ def _append(
     )
     incident.timeline_length = seq
     incident.timeline_head = entry.hash
-    session.add(entry)
+    session.flush()  # the incident's own changes first, then its entry
+    queries.insert_entry(session, entry)
+    _announce(session, incident, kind)
+    return entry
+
+
+def _announce(session: Session, incident: Incident, kind: str) -> None:
     emit(
         session,
         Event(
             f"incident.{kind}",
-            {"number": incident.number, "site_id": incident.site_id, "seq": seq, "status": incident.status},
+            {
+                "number": incident.number,
+                "site_id": incident.site_id,
+                "seq": incident.timeline_length,
+                "status": incident.status,
+            },
         ),
     )
-    return entry
 
 
 def _apply_changes(
-    session: Session, principal: Principal, incident: Incident, data: IncidentUpdate
+    session: Session,
+    principal: Principal,
+    incident: Incident,
+    data: IncidentUpdate,
+    now: datetime,
 ) -> dict[str, dict[str, Any]]:
     sent = data.model_fields_set
     changes: dict[str, dict[str, Any]] = {}
-
-    def note(field: str, before: Any, after: Any) -> None:
-        if before != after:
-            changes[field] = {"before": before, "after": after}
-
     if "title" in sent:
         if not data.title:
             raise ValidationFailed("title cannot be empty")
-        note("title", incident.title, data.title)
+        _record(changes, "title", incident.title, data.title)
         incident.title = data.title
     if "description" in sent:
-        note("description", incident.description, data.description or "")
+        _record(changes, "description", incident.description, data.description or "")
         incident.description = data.description or ""
-    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
-    if "site" in sent and data.site:
-        new_site = sites_service.get(session, code=data.site)
-        if new_site is None or not principal.sees_site(new_site.id):
-            raise ValidationFailed(f"unknown site {data.site!r}")
-        note("site", site.code, new_site.code)
-        if new_site.id != site.id and "place" not in sent:
-            data.place = None
-            sent = sent | {"place"}
-        site, incident.site_id = new_site, new_site.id
-    if "place" in sent:
-        before = sites_service.place_codes(session, place_ids(incident))
-        place = sites_service.resolve_place(session, site=site, place=data.place)
-        after = sites_service.place_codes(session, place) if data.place else _no_place()
-        incident.building_id, incident.floor_id = place.building_id, place.floor_id
-        incident.zone_id, incident.location_detail = place.zone_id, place.detail
-        note("place", before, after)
+    site, moved = _change_site(session, principal, incident, data.site, changes)
+    if "place" in sent or moved:
+        _change_place(session, incident, site, data.place if "place" in sent else None, changes)
     if "occurred_at" in sent:
         occurred = as_utc(data.occurred_at, zone(site.timezone)) if data.occurred_at else None
-        rules.check_occurred_at(occurred, utcnow())
-        before_at = isoformat(incident.occurred_at) if incident.occurred_at else None
-        note("occurred_at", before_at, isoformat(occurred) if occurred else None)
+        rules.check_occurred_at(occurred, now)
+        before = isoformat(incident.occurred_at) if incident.occurred_at else None
+        _record(changes, "occurred_at", before, isoformat(occurred) if occurred else None)
         incident.occurred_at = occurred
     return changes
+
+
+def _record(changes: dict[str, dict[str, Any]], field: str, before: Any, after: Any) -> None:
+    if before != after:
+        changes[field] = {"before": before, "after": after}
+
+
+def _change_site(
+    session: Session,
+    principal: Principal,
+    incident: Incident,
+    code: str | None,
+    changes: dict[str, dict[str, Any]],
+) -> tuple[SiteRow, bool]:
+    """Move the incident to another site; returns the site and whether it moved."""
+    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
+    if not code:
+        return site, False
+    new_site = sites_service.get(session, code=code)
+    if new_site is None or not principal.sees_site(new_site.id):
+        raise ValidationFailed(f"unknown site {code!r}")
+    _record(changes, "site", site.code, new_site.code)
+    incident.site_id = new_site.id
+    return new_site, new_site.id != site.id
+
+
+def _change_place(
+    session: Session,
+    incident: Incident,
+    site: SiteRow,
+    place_in: PlaceIn | None,
+    changes: dict[str, dict[str, Any]],
+) -> None:
+    before = sites_service.place_codes(session, place_ids(incident))
+    place = sites_service.resolve_place(session, site=site, place=place_in)
+    after = sites_service.place_codes(session, place) if place_in else _no_place()
+    incident.building_id, incident.floor_id = place.building_id, place.floor_id
+    incident.zone_id, incident.location_detail = place.zone_id, place.detail
+    _record(changes, "place", before, after)
 
 
 def _apply_move(
@@ -405,11 +471,11 @@ def _apply_move(
 def _merge_target(
     session: Session, principal: Principal, incident: Incident, move: rules.Move
 ) -> Incident:
-    assert move.merge_into is not None
+    number = move.merge_into or ""
     try:
-        target = get_or_raise(session, principal=principal, number=move.merge_into, for_update=True)
+        target = get_or_raise(session, principal=principal, number=number, for_update=True)
     except NotFound:
-        raise ValidationFailed(f"cannot merge into {move.merge_into}: no such incident") from None
+        raise ValidationFailed(f"cannot merge into {number}: no such incident") from None
     rules.check_merge_target(incident.number, target.number, Status(target.status))
     return target
 
@@ -439,4 +505,6 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 def _usernames(session: Session, ids: set[int | None]) -> dict[int | None, str]:
-    return {i: ref.username for i, ref in users_service.refs(session, [i for i in ids if i]).items()}
+    return {
+        i: ref.username for i, ref in users_service.refs(session, [i for i in ids if i]).items()
+    }

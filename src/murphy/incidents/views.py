@@ -30,7 +30,9 @@ def incident_out(session: Session, *, principal: Principal, incident: Incident) 
     site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
     (place,) = sites_service.describe(session, [service.place_ids(incident)])
     actor_ids = {incident.reporter_id} | {getattr(incident, f"{m}_by_id") for m in _MILESTONES}
-    users = users_service.refs(session, [i for i in actor_ids if i])
+    me = UserRef(username=principal.username, display_name=principal.display_name)
+    users = users_service.refs(session, [i for i in actor_ids if i and i != principal.id])
+    users[principal.id] = me
     milestones = {}
     for m in _MILESTONES:
         at = getattr(incident, f"{m}_at")
@@ -52,7 +54,9 @@ def incident_out(session: Session, *, principal: Principal, incident: Incident) 
         reported_at=incident.reported_at,
         reporter=users.get(incident.reporter_id) if incident.reporter_id else None,
         channel=Channel(incident.channel),
-        resolution_code=ResolutionCode(incident.resolution_code) if incident.resolution_code else None,
+        resolution_code=ResolutionCode(incident.resolution_code)
+        if incident.resolution_code
+        else None,
         resolution_summary=incident.resolution_summary,
         cancel_reason=incident.cancel_reason,
         merged_into=merged_into,

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 
 import murphy.incidents.models
 import murphy.sites.models
 import murphy.users.models  # noqa: F401  (register every table on the metadata)
 from murphy.core.db import Base, Database
-
-# Objects made by hand in migrations because the ORM cannot describe them: the SQLite
-# FTS5 table (and its shadow tables) and PostgreSQL's GIN expression index.
-UNMANAGED_PREFIXES = ("incidents_fts",)
-UNMANAGED_INDEXES = ("ix_incidents_fts",)
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES):
-        return False
-    return not (type_ == "index" and name in UNMANAGED_INDEXES)
+from murphy.migrations import include_object
 
 
 def run_migrations_online() -> None:

@@ -8,19 +8,19 @@ from murphy.core.errors import NotFound, PermissionDenied
 from murphy.sites import service
 from murphy.sites.schemas import SiteDetail, SiteIn, SiteOut
 from murphy.users.schemas import Permission
-from murphy.web.deps import CurrentUser, SessionDep
+from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 
 @router.get("", summary="List sites")
-def list_sites(session: SessionDep, principal: CurrentUser) -> list[SiteOut]:
+def list_sites(session: ReadSessionDep, principal: CurrentUser) -> list[SiteOut]:
     """The sites the caller may see."""
     return [service.to_out(s) for s in service.list(session) if principal.sees_site(s.id)]
 
 
 @router.get("/{code}", summary="A site with its buildings, floors and zones")
-def get(code: str, session: SessionDep, principal: CurrentUser) -> SiteDetail:
+def get(code: str, session: ReadSessionDep, principal: CurrentUser) -> SiteDetail:
     """One site and the places inside it."""
     site = service.get(session, code=code)
     if site is None or not principal.sees_site(site.id):
@@ -29,8 +29,8 @@ def get(code: str, session: SessionDep, principal: CurrentUser) -> SiteDetail:
 
 
 @router.post("", status_code=201, summary="Add a site")
-def create(data: SiteIn, session: SessionDep, principal: CurrentUser) -> SiteOut:
+async def create(data: SiteIn, principal: CurrentUser, writer: WriterDep) -> SiteOut:
     """Add a site (admins)."""
     if not principal.can(Permission.MANAGE_SITES):
         raise PermissionDenied("only admins may add sites")
-    return service.to_out(service.create(session, data=data))
+    return await writer.run(lambda session: service.to_out(service.create(session, data=data)))

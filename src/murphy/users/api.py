@@ -7,29 +7,29 @@ from fastapi import APIRouter
 from murphy.core.errors import PermissionDenied
 from murphy.users import service
 from murphy.users.schemas import Permission, Principal, UserIn, UserOut
-from murphy.web.deps import CurrentUser, SessionDep
+from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
 
 @router.get("/me", summary="Who am I")
-def me(session: SessionDep, principal: CurrentUser) -> UserOut:
+def me(session: ReadSessionDep, principal: CurrentUser) -> UserOut:
     """The caller's own account."""
     return service.to_out(session, service.get_or_raise(session, username=principal.username))
 
 
 @router.get("/users", summary="List users")
-def list_users(session: SessionDep, principal: CurrentUser) -> list[UserOut]:
+def list_users(session: ReadSessionDep, principal: CurrentUser) -> list[UserOut]:
     """Every user (admins)."""
     _admin(principal)
     return [service.to_out(session, u) for u in service.list(session)]
 
 
 @router.post("/users", status_code=201, summary="Add a user")
-def create(data: UserIn, session: SessionDep, principal: CurrentUser) -> UserOut:
+async def create(data: UserIn, principal: CurrentUser, writer: WriterDep) -> UserOut:
     """Add a user with a role and sites (admins)."""
     _admin(principal)
-    return service.to_out(session, service.create(session, data=data))
+    return await writer.run(lambda s: service.to_out(s, service.create(s, data=data)))
 
 
 def _admin(principal: Principal) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from murphy.core.errors import ValidationFailed
 from murphy.users.schemas import Permission, Role
 
-
 P = Permission
 _FIELD = {P.REPORT, P.READ, P.NOTE, P.EDIT, P.RESPOND, P.RESOLVE}
 _DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN}

@@ -9,7 +9,6 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 
-
 class Role(StrEnum):
     """What a person does in the security organization."""
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core import security
@@ -19,7 +21,15 @@ from murphy.users.models import ApiToken, User, UserSite, WebSession
 from murphy.users.rules import ROLE_PERMISSIONS
 from murphy.users.schemas import Principal, Role, TokenOut, UserIn, UserOut, UserRef
 
-TOKEN_PREFIX = "mur_"
+TOKEN_PREFIX = "mur_"  # noqa: S105 - a label, not a secret
+
+# Bearer tokens are checked on every API call; a verified token is remembered for a few
+# seconds so a busy integration does not pay a database round trip per request. A
+# revocation made in this process takes effect at once; one made elsewhere (another
+# worker, the CLI) within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, Principal]] = {}
+_token_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,18 @@ class WebLogin:
     expires_at: datetime
 
 
-def create(session: Session, *, data: UserIn, now: datetime | None = None) -> User:
-    """Add a user with a role, a site scope and a password that meets the policy."""
+def create(
+    session: Session,
+    *,
+    data: UserIn,
+    now: datetime | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Add a user with a role, a site scope and a password that meets the policy.
+
+    `password_hash`, when given, is the argon2 hash of `data.password` computed once
+    for many users with the same password (the demo, tests); it is checked, not trusted.
+    """
     username = rules.normalize_username(data.username)
     if get(session, username=username) is not None:
         raise Conflict(f"user {username} already exists")
@@ -47,7 +67,7 @@ def create(session: Session, *, data: UserIn, now: datetime | None = None) -> Us
         display_name=data.display_name or username,
         email=data.email,
         role=data.role.value,
-        password_hash=security.hash_password(data.password),
+        password_hash=_hash_for(data.password, password_hash),
         is_active=True,
         all_sites=data.all_sites or data.role == Role.ADMIN,
         created_at=now or utcnow(),
@@ -99,12 +119,10 @@ def to_out(session: Session, user: User) -> UserOut:
 
 def refs(session: Session, ids: Iterable[int]) -> dict[int, UserRef]:
     """User names for many user ids at once."""
-    wanted = {i for i in ids if i is not None}
+    wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    rows = session.execute(
-        select(User.id, User.username, User.display_name).where(User.id.in_(wanted))
-    )
+    rows = session.connection().execute(_USER_REFS, {"ids": wanted})
     return {r.id: UserRef(username=r.username, display_name=r.display_name) for r in rows}
 
 
@@ -134,6 +152,7 @@ def authenticate_password(session: Session, *, username: str, password: str) -> 
 def set_password(session: Session, *, user: User, password: str) -> None:
     """Replace a user's password and end their browser sessions."""
     rules.check_password(password, username=user.username)
+    forget_tokens()
     user.password_hash = security.hash_password(password)
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
@@ -164,24 +183,80 @@ def create_token(
     return TokenOut(token=token, name=name, prefix=token[:12], expires_at=expires)
 
 
-def principal_for_token(session: Session, *, token: str, now: datetime | None = None) -> Principal | None:
-    """Who holds this bearer token, if it is valid, unexpired and unrevoked."""
-    now = now or utcnow()
-    row = session.execute(
-        select(User, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.digest == security.digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None:
+def principal_for_token(
+    session: Session, *, token: str, now: datetime | None = None
+) -> Principal | None:
+    """Who holds this bearer token, if it is valid, unexpired and unrevoked.
+
+    Runs on every API call, so it reads columns through the connection (two small
+    indexed queries) instead of loading ORM objects.
+    """
+    conn = session.connection()
+    row = conn.execute(_TOKEN_USER, {"digest": security.digest(token)}).first()
+    if row is None or not row.is_active:
         return None
-    user, expires_at = row
-    if not user.is_active or (expires_at is not None and expires_at <= now):
+    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
         return None
-    return principal(session, user)
+    site_ids = None
+    if not row.all_sites:
+        site_ids = frozenset(conn.execute(_USER_SITES, {"user_id": row.id}).scalars())
+    role = Role(row.role)
+    return Principal(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=role,
+        permissions=ROLE_PERMISSIONS[role],
+        site_ids=site_ids,
+    )
+
+
+_TOKEN_USER = (
+    select(
+        User.id,
+        User.username,
+        User.display_name,
+        User.role,
+        User.is_active,
+        User.all_sites,
+        ApiToken.expires_at,
+    )
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)
+_USER_SITES = select(UserSite.site_id).where(UserSite.user_id == bindparam("user_id"))
+_USER_REFS = select(User.id, User.username, User.display_name).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def cached_principal(token: str) -> Principal | None:
+    """The principal of a token verified in the last few seconds, without a query."""
+    key = security.digest(token)
+    with _token_cache_lock:
+        found = _token_cache.get(key)
+    if found is None or time.monotonic() - found[0] > TOKEN_CACHE_SECONDS:
+        return None
+    return found[1]
+
+
+def remember_principal(token: str, principal: Principal) -> None:
+    """Remember a verified token for TOKEN_CACHE_SECONDS (bounded: oldest dropped)."""
+    with _token_cache_lock:
+        if len(_token_cache) >= 10_000:
+            _token_cache.clear()
+        _token_cache[security.digest(token)] = (time.monotonic(), principal)
+
+
+def forget_tokens() -> None:
+    """Drop every remembered token (after a revocation or a change of role or scope)."""
+    with _token_cache_lock:
+        _token_cache.clear()
 
 
 def revoke_tokens(session: Session, *, user: User, now: datetime | None = None) -> int:
     """Revoke every live token of `user`; returns how many."""
+    forget_tokens()
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
@@ -253,6 +328,12 @@ def ensure_admin(session: Session, *, now: datetime | None = None) -> tuple[str,
         now=now,
     )
     return "admin", password
+
+
+def _hash_for(password: str, precomputed: str | None) -> str:
+    if precomputed is not None and security.verify_password(precomputed, password):
+        return precomputed
+    return security.hash_password(password)
 
 
 def _site_ids(session: Session, user_id: int) -> set[int]:

@@ -1,24 +1,31 @@
-"""Request dependencies, defined once: the transaction, the caller, the CSRF check.
+"""Request dependencies, defined once: sessions, the writer, the caller, the CSRF check.
 
-A request is one transaction. GET and HEAD read; every other method writes, and on
-SQLite writers queue on an asyncio lock (so waiting costs no thread) and then begin
-IMMEDIATE. The session commits after the handler returns and before the response is
-sent, so an acknowledged change is durable and a failed commit is an error response.
+Reads run on the thread pool with a read-only session. API writes go to the writer
+(`core.writer`): one thread per process that runs units of work in group-committed
+transactions and answers only after the commit. Pages that post forms use `SessionDep`,
+which for a write takes the process's SQLite writer lock and begins IMMEDIATE; the
+session commits after the handler returns and before the response is sent.
+
+Every request that uses the database first waits for a slot in the event loop (so
+waiting costs no thread, and threads always outnumber admitted requests: ADR 0001).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from murphy.core import security
 from murphy.core.db import Database
 from murphy.core.errors import PermissionDenied, Unauthenticated
 from murphy.core.events import attach
+from murphy.core.writer import Writer
 from murphy.settings import Settings
 from murphy.users import service as users_service
 from murphy.users.schemas import Principal
@@ -27,22 +34,25 @@ from murphy.web.errors import LoginRequired
 SESSION_COOKIE = "murphy_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
-class WriteGate:
-    """One writer at a time on SQLite, queued without holding a thread (one lock per loop)."""
+class DbGate:
+    """Admission to the database: at most `size` requests hold a connection at once."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
-    def lock(self) -> asyncio.Lock:
-        """The lock of the running event loop."""
+    @asynccontextmanager
+    async def turn(self, *, write: bool = False) -> AsyncIterator[None]:
+        """Wait for a connection slot (one semaphore per event loop)."""
         loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.size)
+        async with slots:
+            yield
 
 
 def get_settings(request: Request) -> Settings:
@@ -57,33 +67,51 @@ def get_db(request: Request) -> Database:
     return db
 
 
-async def _write_turn(request: Request) -> AsyncIterator[None]:
-    gate: WriteGate = request.app.state.write_gate
-    if request.method in SAFE_METHODS or not gate.enabled:
-        yield
-        return
-    async with gate.lock():
+def get_writer(request: Request) -> Writer:
+    """The application's writer."""
+    writer: Writer = request.app.state.writer
+    return writer
+
+
+async def _db_turn(request: Request) -> AsyncIterator[None]:
+    gate: DbGate = request.app.state.db_gate
+    async with gate.turn():
         yield
 
 
-def _session(
-    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
-) -> Iterator[Session]:
+_Turn = Annotated[None, Depends(_db_turn, scope="function")]
+
+
+def _read_session(request: Request, _turn: _Turn) -> Iterator[Session]:
     db: Database = request.app.state.db
-    session = db.session(write=request.method not in SAFE_METHODS)
-    attach(session, request.app.state.bus)
-    try:
+    with db.session(write=False) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+
+
+def _session(request: Request, _turn: _Turn) -> Iterator[Session]:
+    db: Database = request.app.state.db
+    write = request.method not in SAFE_METHODS
+    lock = db.write_lock if (write and db.is_sqlite) else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        with db.session(write=write) as session:
+            attach(session, request.app.state.bus)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
-        session.close()
+        if lock is not None:
+            lock.release()
 
 
+ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WriterDep = Annotated[Writer, Depends(get_writer)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -94,34 +122,65 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def web_session(request: Request, session: SessionDep) -> tuple[Principal, str] | None:
+def web_session(request: Request, session: Session) -> tuple[Principal, str] | None:
     """The browser session's caller and CSRF token, if the cookie is valid."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
     found = users_service.principal_for_web_session(session, cookie=cookie)
     if found is not None:
-        request.state.csrf_token = found[1]
+        request.state.principal, request.state.csrf_token = found
     return found
 
 
-def current_principal(request: Request, session: SessionDep) -> Principal:
-    """The caller of an API request: a bearer token, or a browser session plus CSRF header."""
+async def current_principal(request: Request) -> Principal:
+    """The caller of an API request: a bearer token, or a browser session plus CSRF header.
+
+    A token verified in the last few seconds is answered from memory (no thread, no
+    query); otherwise the check runs on the thread pool with its own read session.
+    """
     token = _bearer(request)
     if token is not None:
-        principal = users_service.principal_for_token(session, token=token)
+        principal = users_service.cached_principal(token)
+        if principal is None:
+            principal = await _with_read_session(request, _token_principal, token)
         if principal is None:
             raise Unauthenticated("the API token is invalid, expired or revoked")
         return principal
-    found = web_session(request, session)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = await _with_read_session(request, _cookie_principal, cookie) if cookie else None
     if found is None:
         raise Unauthenticated("sign in, or send 'Authorization: Bearer <token>'")
     principal, csrf = found
+    request.state.csrf_token = csrf
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not security.same(sent, csrf):
             raise PermissionDenied("missing or wrong X-CSRF-Token header for a browser session")
     return principal
+
+
+def _token_principal(session: Session, token: str) -> Principal | None:
+    principal = users_service.principal_for_token(session, token=token)
+    if principal is not None:
+        users_service.remember_principal(token, principal)
+    return principal
+
+
+def _cookie_principal(session: Session, cookie: str) -> tuple[Principal, str] | None:
+    return users_service.principal_for_web_session(session, cookie=cookie)
+
+
+async def _with_read_session(request: Request, fn: Callable[[Session, str], T], arg: str) -> T:
+    db: Database = request.app.state.db
+    gate: DbGate = request.app.state.db_gate
+
+    def run() -> T:
+        with db.session(write=False) as session:
+            return fn(session, arg)
+
+    async with gate.turn():
+        return await run_in_threadpool(run)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from murphy.core.errors import MurphyError, TooManyRequests
+from murphy.core.errors import MurphyError, ServiceUnavailable, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,14 @@ def problem(
     title = title or _TITLES.get(status, "Error")
     if _wants_html(request):
         templates = request.app.state.templates
-        return templates.TemplateResponse(
+        page: Response = templates.TemplateResponse(
             request,
             "error.html",
             {"status": status, "title": title, "detail": detail},
             status_code=status,
             headers=headers,
         )
+        return page
     body = {
         "type": TYPE_BASE + (slug or title.lower().replace(" ", "-")),
         "title": title,
@@ -105,19 +106,28 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MurphyError)
     async def _murphy(request: Request, exc: MurphyError) -> Response:
         headers = None
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | ServiceUnavailable):
             headers = {"Retry-After": str(exc.retry_after)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="murphy"'}
         return problem(
-            request, exc.status, exc.detail, slug=exc.slug, title=exc.title, headers=headers,
+            request,
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            title=exc.title,
+            headers=headers,
             **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": _describe(e), "type": e.get("type")}
+            {
+                "field": _field(tuple(e.get("loc", ()))),
+                "message": _describe(e),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(e["message"] for e in errors[:5]) or "invalid input"
@@ -138,7 +148,9 @@ def install(app: FastAPI) -> None:
     async def _db_down(request: Request, exc: OperationalError) -> Response:
         log.error("database error on %s %s: %s", request.method, request.url.path, exc)
         return problem(
-            request, 503, "the database is unavailable or busy; try again in a moment",
+            request,
+            503,
+            "the database is unavailable or busy; try again in a moment",
             headers={"Retry-After": "2"},
         )
 
@@ -146,4 +158,3 @@ def install(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(request, 500, "an unexpected error occurred; it has been logged")
-

@@ -58,6 +58,13 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body is over the limit of {max_bytes} bytes")
 
 
+def _declared_length(scope: Scope) -> int:
+    for key, value in scope.get("headers", []):
+        if key == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with 413, whether or not they declare a length."""
 
@@ -69,15 +76,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for key, value in scope.get("headers", []):
-            if key == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_bytes:
-                    await self._refuse(scope, send)
-                    return
+        if _declared_length(scope) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
         seen = 0
         started = False
 

@@ -1,0 +1,235 @@
+"""The `murphy` command, run as an operator would: real database, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from murphy.cli import common
+
+MURPHY = [sys.executable, "-m", "murphy"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `murphy ...` in a subprocess against a fresh SQLite file; returns (code, out, err)."""
+    return _runner(tmp_path / "cli.db")
+
+
+@pytest.fixture(scope="module")
+def org_template(tmp_path_factory):
+    """A database file with a site, a zone, an admin and a token, made once per module."""
+    path = tmp_path_factory.mktemp("org") / "org.db"
+    run = _runner(path)
+    token = setup_org(run)
+    return path, token
+
+
+@pytest.fixture
+def org_cli(tmp_path, org_template):
+    """A runner on a private copy of the set-up database."""
+    path, token = org_template
+    shutil.copy(path, tmp_path / "org.db")
+    run = _runner(tmp_path / "org.db")
+    run.token = token  # type: ignore[attr-defined]
+    return run
+
+
+def _runner(path: Path):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{path}"
+    env = {**os.environ, "MURPHY_DATABASE_URL": url, "COLUMNS": "200", "NO_COLOR": "1"}
+
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        p = subprocess.run(
+            [*MURPHY, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+        )
+        return p.returncode, p.stdout, p.stderr
+
+    run.url = url  # type: ignore[attr-defined]
+    run.env = env  # type: ignore[attr-defined]
+    return run
+
+
+def setup_org(cli) -> str:
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("site", "add", "HQ", "--name", "Head office", "--timezone", "Europe/Berlin")[0] == 0
+    assert cli("site", "zone", "HQ", "DOCK", "--name", "Loading dock")[0] == 0
+    code, out, err = cli(
+        "user", "add", "admin", "--role", "admin", "--password-stdin", stdin="a-long-password-1\n"
+    )
+    assert code == 0, err
+    code, out, err = cli("token", "create", "admin")
+    assert code == 0, err
+    return out.strip().splitlines()[-1]
+
+
+def test_operator_flow(org_cli):
+    cli, token = org_cli, org_cli.token
+    assert re.fullmatch(r"mur_[A-Za-z0-9_-]{40,}", token), "the token is the last line"
+    code, out, err = cli(
+        "report", "--site", "HQ", "--title", "Door forced at dock", "--zone", "DOCK"
+    )
+    assert code == 0, err
+    number = re.search(r"INC-\d{4}-\d{5}", out).group(0)
+    code, out, _ = cli("incidents", "list")
+    assert code == 0 and number in out and "Door forced at dock" in out
+    code, out, _ = cli("incidents", "show", number)
+    assert code == 0 and "created" in out and "chain head" in out
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and "OK" in out
+    code, out, _ = cli("user", "list")
+    assert code == 0 and "admin" in out
+    code, out, _ = cli("db", "check")
+    assert code == 0 and "no drift" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "fragment"),
+    [
+        (
+            ("site", "add", "HQ", "--name", "Again", "--timezone", "Europe/Berlin"),
+            None,
+            "already exists",
+        ),
+        (
+            ("site", "add", "XX", "--name", "X", "--timezone", "Mars/Olympus"),
+            None,
+            "unknown time zone",
+        ),
+        (
+            ("site", "add", "bad code!", "--name", "X", "--timezone", "UTC"),
+            None,
+            "invalid site code",
+        ),
+        (
+            ("user", "add", "bob", "--role", "boss", "--password-stdin"),
+            "a-long-password-1\n",
+            "unknown role",
+        ),
+        (
+            ("user", "add", "bob", "--role", "officer", "--site", "ZZ", "--password-stdin"),
+            "a-long-password-1\n",
+            "unknown site",
+        ),
+        (
+            ("user", "add", "bob", "--role", "officer", "--site", "HQ", "--password-stdin"),
+            "short\n",
+            "too short",
+        ),
+        (("token", "create", "nobody"), None, "no user named"),
+        (("report", "--site", "ZZ", "--title", "x"), None, "unknown site"),
+        (("report", "--site", "HQ", "--title", "x", "--as", "ghost"), None, "no active user"),
+        (("incidents", "show", "INC-2026-99999"), None, "no incident"),
+        (("incidents", "list", "--status", "open"), None, "open"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_nonzero(org_cli, args, stdin, fragment):
+    cli = org_cli
+    code, out, err = cli(*args, stdin=stdin)
+    assert code != 0
+    assert fragment in (out + err)
+    assert "Traceback" not in out + err
+
+
+def test_unmigrated_database_is_explained(cli):
+    code, _, err = cli("incidents", "list")
+    assert code == 1 and "murphy db upgrade" in err and "Traceback" not in err
+
+
+def test_bad_database_url_is_one_line(cli):
+    env = {**cli.env, "MURPHY_DATABASE_URL": "mysql://x"}
+    p = subprocess.run(
+        [*MURPHY, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert p.returncode == 1 and "MURPHY_DATABASE_URL" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_unreachable_postgres_is_one_line(cli):
+    env = {**cli.env, "MURPHY_DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/none"}
+    p = subprocess.run(
+        [*MURPHY, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert (
+        p.returncode == 1 and "cannot use the database" in p.stderr and "Traceback" not in p.stderr
+    )
+
+
+def test_audit_verify_fails_on_tampering(org_cli):
+    cli = org_cli
+    cli("report", "--site", "HQ", "--title", "Original title")
+    import sqlite3
+
+    path = cli.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute('UPDATE timeline_entries SET data = \'{"title": "Edited"}\'')
+    code, _, err = cli("audit", "verify")
+    assert code == 1
+    assert "INC-" in err and "entry 1" in err
+
+
+def test_typer_runner_in_process(tmp_path, monkeypatch):
+    """The app object also works in-process (for embedding and quick checks)."""
+    monkeypatch.setenv("MURPHY_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    common.settings.cache_clear()
+    common.database.cache_clear()
+    from murphy.cli import app
+
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0 and "upgraded" in result.output
+    common.settings.cache_clear()
+    common.database.cache_clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_on_empty_database_creates_admin_once(cli, tmp_path: Path):
+    port = _free_port()
+    env = {**cli.env, "MURPHY_PORT": str(port)}
+    proc = subprocess.Popen(
+        [*MURPHY, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline, "server did not answer /healthz"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/incidents").status_code == 401
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=15)[0]
+    assert "administrator was created" in out
+    password = re.search(r"admin\s*│\s*(\S+)\s*│", out).group(1)
+    from murphy.core.db import Database
+    from murphy.users import service as users_service
+
+    db = Database(cli.url)
+    with db.transaction() as s:
+        assert (
+            users_service.authenticate_password(s, username="admin", password=password) is not None
+        )
+    db.dispose()
+    proc = subprocess.Popen(
+        [*MURPHY, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    time.sleep(3)
+    proc.terminate()
+    again = proc.communicate(timeout=15)[0]
+    assert "administrator was created" not in again, "the password is shown only once"
