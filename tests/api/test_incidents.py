@@ -268,3 +268,18 @@ def test_revoked_and_expired_tokens_are_refused(client, hq, db, dispatcher):
             users_service.revoke_tokens(s, user=users_service.get_or_raise(s, username="dana")) == 2
         )  # the expired one too
     assert client.get("/api/v1/me", headers=dispatcher.headers).status_code == 401
+
+
+def test_site_detail_places_every_zone(client, hq, db, dispatcher):
+    from murphy.sites import service as sites_service
+    from murphy.sites.schemas import ZoneIn
+
+    with db.transaction() as s:
+        site = sites_service.get_or_raise(s, code="HQ")
+        sites_service.add_zone(s, site=site, data=ZoneIn(code="ATRIUM", name="Atrium", building="A"))
+    detail = client.get("/api/v1/sites/HQ", headers=dispatcher.headers).json()
+    (building,) = detail["buildings"]
+    assert [z["code"] for z in building["zones"]] == ["ATRIUM"], "in the building, on no floor"
+    assert [z["code"] for z in building["floors"][0]["zones"]] == ["LOBBY"]
+    assert [z["code"] for z in detail["outdoor_zones"]] == ["CARPARK"]
+    assert client.get("/api/v1/sites/DC", headers=dispatcher.headers).status_code == 404

@@ -116,3 +116,22 @@ def test_the_report_form_on_a_phone(
     assert "Broken glass at the car park gate" in page.inner_text("h1")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     assert csp_violations == []
+
+
+def test_the_queue_on_a_phone_fits_its_width(
+    new_page: Any, factory: Factory, csp_violations: list[str]
+) -> None:
+    factory.site("HQ", name="Riverside Headquarters and Logistics Campus (long name)")
+    factory.site("DC", name="Noordhaven Data Centre and Network Operations Centre")
+    dana = factory.user("dana", "dispatcher", ["HQ", "DC"])
+    factory.incident(dana, title="Vehicle broken into in the multi-storey garage, level P4")
+    page = new_page(PHONE)
+    sign_in(page, "dana", "/incidents")
+    for url in ("/incidents", "/incidents?status=all"):
+        page.goto(url)
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], f"{url} scrolls sideways: {width}px"
+        site_filter = page.locator("form.filters select")
+        box = site_filter.bounding_box() or {}
+        assert box.get("x", -1) >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert csp_violations == []

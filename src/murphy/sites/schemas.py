@@ -85,9 +85,10 @@ class FloorOut(NamedRef):
 
 
 class BuildingOut(NamedRef):
-    """A building with its floors."""
+    """A building with its floors, and the zones in it that are on no particular floor."""
 
     floors: list[FloorOut] = []
+    zones: list[NamedRef] = []
 
 
 class SiteDetail(SiteOut):

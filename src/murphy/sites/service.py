@@ -208,8 +208,9 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
     out = SiteDetail(**to_out(site).model_dump())
     buildings = sorted((b for b in d.buildings.values() if b.parent_id == site.id), key=_by_code)
     by_floor: dict[int, FloorOut] = {}
+    by_building: dict[int, BuildingOut] = {}
     for b in buildings:
-        ref = BuildingOut(code=b.code, name=b.name)
+        ref = by_building[b.id] = BuildingOut(code=b.code, name=b.name)
         floors = sorted(
             (f for f in d.floors.values() if f.parent_id == b.id), key=lambda f: (f.level, f.code)
         )
@@ -221,6 +222,8 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
         named = NamedRef(code=z.code, name=z.name)
         if z.floor_id in by_floor:
             by_floor[z.floor_id].zones.append(named)
+        elif z.building_id in by_building:
+            by_building[z.building_id].zones.append(named)
         else:
             out.outdoor_zones.append(named)
     return out

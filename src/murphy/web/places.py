@@ -49,6 +49,7 @@ def describer(detail: SiteDetail) -> Callable[[dict[str, str | None] | None], st
     names: dict[str, str] = {}
     for b in detail.buildings:
         names[f"b:{b.code}"] = b.name
+        names.update({f"z:{z.code}": z.name for z in b.zones})
         for f in b.floors:
             names[f"f:{b.code}/{f.code}"] = f.name
             names.update({f"z:{z.code}": z.name for z in f.zones})
