@@ -276,7 +276,9 @@ def test_site_detail_places_every_zone(client, hq, db, dispatcher):
 
     with db.transaction() as s:
         site = sites_service.get_or_raise(s, code="HQ")
-        sites_service.add_zone(s, site=site, data=ZoneIn(code="ATRIUM", name="Atrium", building="A"))
+        sites_service.add_zone(
+            s, site=site, data=ZoneIn(code="ATRIUM", name="Atrium", building="A")
+        )
     detail = client.get("/api/v1/sites/HQ", headers=dispatcher.headers).json()
     (building,) = detail["buildings"]
     assert [z["code"] for z in building["zones"]] == ["ATRIUM"], "in the building, on no floor"
