@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from murphy.core import audit
 from murphy.core.clock import isoformat
-from murphy.incidents import rules, service
+from murphy.incidents import changes, rules
 from murphy.incidents.models import Incident, TimelineEntry
 from murphy.sites import service as sites_service
 
@@ -86,7 +86,7 @@ def _verify_chunk(
             )
         ).all()
     )
-    places = sites_service.describe(session, [service.place_ids(i) for i in incidents])
+    places = sites_service.describe(session, [changes.place_ids(i) for i in incidents])
     for incident, place in zip(incidents, places, strict=True):
         entries = by_incident.get(incident.id, [])
         report.entries += len(entries)

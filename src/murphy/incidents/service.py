@@ -17,10 +17,9 @@ from murphy.core import audit, pagination
 from murphy.core.clock import as_utc, isoformat, utcnow, zone
 from murphy.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from murphy.core.events import Event, emit
-from murphy.incidents import queries, rules
+from murphy.incidents import changes, queries, rules
 from murphy.incidents.models import Incident, TimelineEntry
 from murphy.incidents.schemas import (
-    Action,
     Channel,
     IncidentCreate,
     IncidentPage,
@@ -32,8 +31,7 @@ from murphy.incidents.schemas import (
     TransitionIn,
 )
 from murphy.sites import service as sites_service
-from murphy.sites.schemas import PlaceIn
-from murphy.sites.service import PlaceIds, SiteRow
+from murphy.sites.service import PlaceIds
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
@@ -66,7 +64,7 @@ def report(
         "title": data.title,
         "description": data.description,
         "site": site.code,
-        "place": sites_service.place_codes(session, place) if data.place else _no_place(),
+        "place": sites_service.place_codes(session, place) if data.place else changes.no_place(),
         "occurred_at": isoformat(occurred) if occurred else None,
         "reported_at": isoformat(now),
         "channel": channel.value,
@@ -211,12 +209,12 @@ def update(
     _check_version(incident, expected_version)
     rules.check_editable(incident.number, Status(incident.status))
     now = now or utcnow()
-    changes = _apply_changes(session, principal, incident, data, now)
-    if changes:
+    changed = changes.apply_changes(session, principal, incident, data, now)
+    if changed:
         incident.version += 1
         incident.updated_at = now
         _append(
-            session, incident, kind="updated", data={"changes": changes}, actor=principal, at=now
+            session, incident, kind="updated", data={"changes": changed}, actor=principal, at=now
         )
     return incident
 
@@ -250,7 +248,7 @@ def transition(
     if move.reason:
         entry["reason"] = move.reason
     target = _merge_target(session, principal, incident, move) if move.merge_into else None
-    _apply_move(incident, move, principal.id, now, target)
+    changes.apply_move(incident, move, principal.id, now, target)
     if move.resolution_code:
         entry["resolution_code"] = move.resolution_code.value
     if target is not None:
@@ -315,20 +313,6 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return cond
 
 
-def place_ids(incident: Incident) -> PlaceIds:
-    """Where an incident is, as ids."""
-    return PlaceIds(
-        incident.site_id,
-        incident.building_id,
-        incident.floor_id,
-        incident.zone_id,
-        incident.location_detail,
-    )
-
-
-# --- internals -----------------------------------------------------------------------
-
-
 def _append(
     session: Session,
     incident: Incident,
@@ -375,99 +359,6 @@ def _announce(session: Session, incident: Incident, kind: str) -> None:
     )
 
 
-def _apply_changes(
-    session: Session,
-    principal: Principal,
-    incident: Incident,
-    data: IncidentUpdate,
-    now: datetime,
-) -> dict[str, dict[str, Any]]:
-    sent = data.model_fields_set
-    changes: dict[str, dict[str, Any]] = {}
-    if "title" in sent:
-        if not data.title:
-            raise ValidationFailed("title cannot be empty")
-        _record(changes, "title", incident.title, data.title)
-        incident.title = data.title
-    if "description" in sent:
-        _record(changes, "description", incident.description, data.description or "")
-        incident.description = data.description or ""
-    site, moved = _change_site(session, principal, incident, data.site, changes)
-    if "place" in sent or moved:
-        _change_place(session, incident, site, data.place if "place" in sent else None, changes)
-    if "occurred_at" in sent:
-        occurred = as_utc(data.occurred_at, zone(site.timezone)) if data.occurred_at else None
-        rules.check_occurred_at(occurred, now)
-        before = isoformat(incident.occurred_at) if incident.occurred_at else None
-        _record(changes, "occurred_at", before, isoformat(occurred) if occurred else None)
-        incident.occurred_at = occurred
-    return changes
-
-
-def _record(changes: dict[str, dict[str, Any]], field: str, before: Any, after: Any) -> None:
-    if before != after:
-        changes[field] = {"before": before, "after": after}
-
-
-def _change_site(
-    session: Session,
-    principal: Principal,
-    incident: Incident,
-    code: str | None,
-    changes: dict[str, dict[str, Any]],
-) -> tuple[SiteRow, bool]:
-    """Move the incident to another site; returns the site and whether it moved."""
-    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
-    if not code:
-        return site, False
-    new_site = sites_service.get(session, code=code)
-    if new_site is None or not principal.sees_site(new_site.id):
-        raise ValidationFailed(f"unknown site {code!r}")
-    _record(changes, "site", site.code, new_site.code)
-    incident.site_id = new_site.id
-    return new_site, new_site.id != site.id
-
-
-def _change_place(
-    session: Session,
-    incident: Incident,
-    site: SiteRow,
-    place_in: PlaceIn | None,
-    changes: dict[str, dict[str, Any]],
-) -> None:
-    before = sites_service.place_codes(session, place_ids(incident))
-    place = sites_service.resolve_place(session, site=site, place=place_in)
-    after = sites_service.place_codes(session, place) if place_in else _no_place()
-    incident.building_id, incident.floor_id = place.building_id, place.floor_id
-    incident.zone_id, incident.location_detail = place.zone_id, place.detail
-    _record(changes, "place", before, after)
-
-
-def _apply_move(
-    incident: Incident, move: rules.Move, actor_id: int, now: datetime, target: Incident | None
-) -> None:
-    incident.status = move.target.value
-    if move.action is Action.TRIAGE:
-        incident.triaged_at, incident.triaged_by_id = now, actor_id
-    elif move.action is Action.RESPOND:
-        incident.responding_at, incident.responding_by_id = now, actor_id
-    elif move.action is Action.RESOLVE:
-        incident.resolved_at, incident.resolved_by_id = now, actor_id
-        incident.resolution_code = move.resolution_code.value if move.resolution_code else None
-        incident.resolution_summary = move.reason
-    elif move.action is Action.CLOSE:
-        incident.closed_at, incident.closed_by_id = now, actor_id
-    elif move.action is Action.REOPEN:
-        incident.resolved_at = incident.resolved_by_id = None
-        incident.closed_at = incident.closed_by_id = None
-        incident.resolution_code, incident.resolution_summary = None, ""
-    elif move.action is Action.CANCEL:
-        incident.cancelled_at, incident.cancelled_by_id = now, actor_id
-        incident.cancel_reason = move.reason
-    elif move.action is Action.MERGE and target is not None:
-        incident.merged_into_id = target.id
-
-
 def _merge_target(
     session: Session, principal: Principal, incident: Incident, move: rules.Move
 ) -> Incident:
@@ -492,10 +383,6 @@ def _check_version(incident: Incident, expected: int | None) -> None:
             f"{incident.number} was changed by someone else (now version {incident.version}, "
             f"you had {expected}); reload it and try again"
         )
-
-
-def _no_place() -> dict[str, str | None]:
-    return {"building": None, "floor": None, "zone": None, "detail": ""}
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from murphy.incidents import rules, service
+from murphy.incidents import changes, rules
 from murphy.incidents.models import Incident, TimelineEntry
 from murphy.incidents.schemas import (
     ChainHead,
@@ -28,7 +28,7 @@ _MILESTONES = ("triaged", "responding", "resolved", "closed", "cancelled")
 def incident_out(session: Session, *, principal: Principal, incident: Incident) -> IncidentOut:
     """Everything about one incident, with the moves the caller may make now."""
     site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
-    (place,) = sites_service.describe(session, [service.place_ids(incident)])
+    (place,) = sites_service.describe(session, [changes.place_ids(incident)])
     actor_ids = {incident.reporter_id} | {getattr(incident, f"{m}_by_id") for m in _MILESTONES}
     me = UserRef(username=principal.username, display_name=principal.display_name)
     users = users_service.refs(session, [i for i in actor_ids if i and i != principal.id])
