@@ -24,7 +24,7 @@ from murphy.sites import api as sites_api
 from murphy.users import api as users_api
 from murphy.users import pages as users_pages
 from murphy.web import errors, templating
-from murphy.web.deps import DbGate, ReadSessionDep
+from murphy.web.deps import DbGate, Reader, ReaderDep
 from murphy.web.middleware import BodyLimit, SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db = database
     app.state.bus = EventBus()
     app.state.db_gate = DbGate(database.pool_size)
+    app.state.reader = Reader(database, app.state.db_gate)
     app.state.writer = Writer(database, app.state.bus)
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
@@ -89,9 +90,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
-    def healthz(session: ReadSessionDep) -> dict[str, str]:
+    async def healthz(reader: ReaderDep) -> dict[str, str]:
         """200 when the process runs and the database answers."""
-        session.execute(text("SELECT 1"))
+        await reader.run(lambda s: s.connection().execute(text("SELECT 1")))
         return {"status": "ok", "database": database.dialect, "version": __version__}
 
     return app

@@ -1,6 +1,7 @@
 """JSON routes for incidents: parse, call the service, shape the answer.
 
-Reads use a read-only session; changes go to the writer, which answers after commit.
+Reads go to the reader (a read-only session on the thread pool); changes go to the
+writer, which answers after commit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from murphy.incidents.schemas import (
     TimelineEntryOut,
     TransitionIn,
 )
-from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
 from murphy.web.http import if_match, set_etag
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -45,21 +46,26 @@ async def report(
 
 
 @router.get("", summary="List and search incidents")
-def list_incidents(
-    query: Annotated[IncidentQuery, Query()], session: ReadSessionDep, principal: CurrentUser
+async def list_incidents(
+    query: Annotated[IncidentQuery, Query()], principal: CurrentUser, reader: ReaderDep
 ) -> IncidentPage:
     """Incidents the caller may see, newest first; follow `next_cursor` for the next page."""
-    return service.list(session, principal=principal, query=query)
+    return await reader.run(lambda s: service.list(s, principal=principal, query=query))
 
 
 @router.get("/{number}", summary="Get an incident")
-def get(
-    number: str, session: ReadSessionDep, principal: CurrentUser, response: Response
+async def get(
+    number: str, principal: CurrentUser, reader: ReaderDep, response: Response
 ) -> IncidentOut:
     """One incident, with the transitions the caller may make now."""
-    incident = service.get_or_raise(session, principal=principal, number=number)
-    set_etag(response, incident.version)
-    return views.incident_out(session, principal=principal, incident=incident)
+
+    def work(session: Session) -> IncidentOut:
+        incident = service.get_or_raise(session, principal=principal, number=number)
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await reader.run(work)
+    set_etag(response, out.version)
+    return out
 
 
 @router.patch("/{number}", summary="Change an incident's details")
@@ -109,12 +115,16 @@ async def transition(
 
 
 @router.get("/{number}/timeline", summary="An incident's timeline")
-def timeline(
-    number: str, session: ReadSessionDep, principal: CurrentUser
+async def timeline(
+    number: str, principal: CurrentUser, reader: ReaderDep
 ) -> list[TimelineEntryOut]:
     """Every entry the caller may see, oldest first, with its hash and the previous hash."""
-    entries = service.timeline(session, principal=principal, number=number)
-    return views.timeline_out(session, entries)
+
+    def work(session: Session) -> list[TimelineEntryOut]:
+        entries = service.timeline(session, principal=principal, number=number)
+        return views.timeline_out(session, entries)
+
+    return await reader.run(work)
 
 
 @router.post("/{number}/notes", status_code=201, summary="Add a note")

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from murphy.core.errors import NotFound, PermissionDenied
 from murphy.sites import service
 from murphy.sites.schemas import SiteDetail, SiteIn, SiteOut
 from murphy.users.schemas import Permission
-from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 
 @router.get("", summary="List sites")
-def list_sites(session: ReadSessionDep, principal: CurrentUser) -> list[SiteOut]:
+async def list_sites(principal: CurrentUser, reader: ReaderDep) -> list[SiteOut]:
     """The sites the caller may see."""
-    return [service.to_out(s) for s in service.list(session) if principal.sees_site(s.id)]
+    sites = await reader.run(service.list)
+    return [service.to_out(s) for s in sites if principal.sees_site(s.id)]
 
 
 @router.get("/{code}", summary="A site with its buildings, floors and zones")
-def get(code: str, session: ReadSessionDep, principal: CurrentUser) -> SiteDetail:
+async def get(code: str, principal: CurrentUser, reader: ReaderDep) -> SiteDetail:
     """One site and the places inside it."""
-    site = service.get(session, code=code)
-    if site is None or not principal.sees_site(site.id):
-        raise NotFound(f"no site with code {code!r}")
-    return service.detail(session, site=site)
+
+    def work(session: Session) -> SiteDetail:
+        site = service.get(session, code=code)
+        if site is None or not principal.sees_site(site.id):
+            raise NotFound(f"no site with code {code!r}")
+        return service.detail(session, site=site)
+
+    return await reader.run(work)
 
 
 @router.post("", status_code=201, summary="Add a site")

@@ -7,22 +7,24 @@ from fastapi import APIRouter
 from murphy.core.errors import PermissionDenied
 from murphy.users import service
 from murphy.users.schemas import Permission, Principal, UserIn, UserOut
-from murphy.web.deps import CurrentUser, ReadSessionDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
 
 @router.get("/me", summary="Who am I")
-def me(session: ReadSessionDep, principal: CurrentUser) -> UserOut:
+async def me(principal: CurrentUser, reader: ReaderDep) -> UserOut:
     """The caller's own account."""
-    return service.to_out(session, service.get_or_raise(session, username=principal.username))
+    return await reader.run(
+        lambda s: service.to_out(s, service.get_or_raise(s, username=principal.username))
+    )
 
 
 @router.get("/users", summary="List users")
-def list_users(session: ReadSessionDep, principal: CurrentUser) -> list[UserOut]:
+async def list_users(principal: CurrentUser, reader: ReaderDep) -> list[UserOut]:
     """Every user (admins)."""
     _admin(principal)
-    return [service.to_out(session, u) for u in service.list(session)]
+    return await reader.run(lambda s: [service.to_out(s, u) for u in service.list(s)])
 
 
 @router.post("/users", status_code=201, summary="Add a user")

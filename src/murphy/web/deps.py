@@ -1,6 +1,7 @@
 """Request dependencies, defined once: sessions, the writer, the caller, the CSRF check.
 
-Reads run on the thread pool with a read-only session. API writes go to the writer
+API reads go to the reader: one hop onto the thread pool with a read-only session. API
+writes go to the writer
 (`core.writer`): one thread per process that runs units of work in group-committed
 transactions and answers only after the commit. Pages that post forms use `SessionDep`,
 which for a write takes the process's SQLite writer lock and begins IMMEDIATE; the
@@ -55,6 +56,23 @@ class DbGate:
             yield
 
 
+class Reader:
+    """Runs a read-only unit of work on the thread pool: one hop, one read session."""
+
+    def __init__(self, db: Database, gate: DbGate) -> None:
+        self.db = db
+        self.gate = gate
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Wait for a database slot, then run `fn(session)` on a worker thread."""
+        async with self.gate.turn():
+            return await run_in_threadpool(self._call, fn)
+
+    def _call(self, fn: Callable[[Session], T]) -> T:
+        with self.db.session(write=False) as session:
+            return fn(session)
+
+
 def get_settings(request: Request) -> Settings:
     """The application's settings."""
     settings: Settings = request.app.state.settings
@@ -65,6 +83,12 @@ def get_db(request: Request) -> Database:
     """The application's database."""
     db: Database = request.app.state.db
     return db
+
+
+def get_reader(request: Request) -> Reader:
+    """The application's reader."""
+    reader: Reader = request.app.state.reader
+    return reader
 
 
 def get_writer(request: Request) -> Writer:
@@ -80,12 +104,6 @@ async def _db_turn(request: Request) -> AsyncIterator[None]:
 
 
 _Turn = Annotated[None, Depends(_db_turn, scope="function")]
-
-
-def _read_session(request: Request, _turn: _Turn) -> Iterator[Session]:
-    db: Database = request.app.state.db
-    with db.session(write=False) as session:
-        yield session
 
 
 def _session(request: Request, _turn: _Turn) -> Iterator[Session]:
@@ -108,10 +126,10 @@ def _session(request: Request, _turn: _Turn) -> Iterator[Session]:
             lock.release()
 
 
-ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriterDep = Annotated[Writer, Depends(get_writer)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 def _bearer(request: Request) -> str | None:
