@@ -31,14 +31,14 @@ test: $(DEV_STAMP)
 
 ## lint: ruff, formatting, mypy, import-linter
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fmt: $(DEV_STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 ## bench: the benchmark of docs/benchmarks.md (see bench/README.md)
 bench: $(DEV_STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 
 from pydantic import Field, field_validator
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=20, ge=1, le=200, description="Database connections kept open per process."
     )
+    read_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="API reads run at once per process; 0 means one per CPU core (at least 2).",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,
@@ -58,6 +65,10 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:///", "postgresql")):
             raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB")
         return value
+
+    def reads_at_once(self) -> int:
+        """How many API reads a process runs at once (more only adds thread contention)."""
+        return self.read_concurrency or max(2, os.cpu_count() or 2)
 
     def check(self) -> None:
         """Refuse settings that are unsafe for the environment."""

@@ -132,21 +132,7 @@ def get_or_raise(
 
 def list(session: Session, *, principal: Principal, query: IncidentQuery) -> IncidentPage:
     """A page of the incidents the caller may see, newest first, with filters."""
-    cols = (
-        Incident.id,
-        Incident.number,
-        Incident.title,
-        Incident.status,
-        Incident.site_id,
-        Incident.building_id,
-        Incident.floor_id,
-        Incident.zone_id,
-        Incident.location_detail,
-        Incident.reported_at,
-        Incident.occurred_at,
-        Incident.reporter_id,
-    )
-    stmt = select(*cols).where(visible_to(principal))
+    stmt = _SUMMARY.where(visible_to(principal))
     order = queries.ID
     if query.q and query.q.strip():
         stmt, order = queries.search(session, stmt, query.q)
@@ -169,7 +155,7 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     sites = sites_service.get_by_ids(session, {r.site_id for r in rows})
-    places = sites_service.describe(
+    places = sites_service.labels(
         session,
         [
             PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail)
@@ -183,7 +169,7 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
             title=r.title,
             status=Status(r.status),
             site=sites[r.site_id].code,
-            place=place.label,
+            place=place,
             reported_at=r.reported_at,
             occurred_at=r.occurred_at,
             reporter=names.get(r.reporter_id),
@@ -192,6 +178,22 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
     ]
     cursor = pagination.encode({"id": rows[-1].id}) if more and rows else None
     return IncidentPage(items=items, next_cursor=cursor)
+
+
+_SUMMARY = select(
+    Incident.id,
+    Incident.number,
+    Incident.title,
+    Incident.status,
+    Incident.site_id,
+    Incident.building_id,
+    Incident.floor_id,
+    Incident.zone_id,
+    Incident.location_detail,
+    Incident.reported_at,
+    Incident.occurred_at,
+    Incident.reporter_id,
+)
 
 
 def update(

@@ -16,9 +16,10 @@ from murphy.core.db import Base, Database
 HERE = Path(__file__).parent
 
 # Objects made by hand in migrations because the ORM cannot describe them: the SQLite
-# FTS5 table (and its shadow tables) and PostgreSQL's GIN expression index.
+# FTS5 table (and its shadow tables), PostgreSQL's generated tsvector and its GIN index.
 UNMANAGED_PREFIXES = ("incidents_fts",)
 UNMANAGED_INDEXES = ("ix_incidents_fts",)
+UNMANAGED_COLUMNS = ("search_vector",)
 
 
 def include_object(
@@ -26,6 +27,8 @@ def include_object(
 ) -> bool:
     """Leave hand-made search objects out of autogenerate comparisons."""
     if type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES):
+        return False
+    if type_ == "column" and name in UNMANAGED_COLUMNS:
         return False
     return not (type_ == "index" and name in UNMANAGED_INDEXES)
 

@@ -186,6 +186,23 @@ def describe(session: Session, places: Sequence[PlaceIds]) -> builtins.list[Plac
     return [_describe(d, p) for p in places]
 
 
+def labels(session: Session, places: Sequence[PlaceIds]) -> builtins.list[str]:
+    """Just the human labels of many places (a queue page): no objects built per row."""
+    d = directory.current(session)
+    if any(_unknown(d, p) for p in places):
+        d = directory.current(session, fresh=True)
+    return [_label(d, p) for p in places]
+
+
+def _label(d: directory.Directory, p: PlaceIds) -> str:
+    b = d.buildings.get(p.building_id) if p.building_id else None
+    f = d.floors.get(p.floor_id) if p.floor_id else None
+    z = d.zones.get(p.zone_id) if p.zone_id else None
+    return rules.place_label(
+        b.name if b else None, f.name if f else None, z.name if z else None, p.detail
+    )
+
+
 def place_codes(session: Session, place: PlaceIds) -> dict[str, str | None]:
     """The codes of a place, as timelines and exports record it."""
     (out,) = describe(session, [place])
@@ -245,15 +262,12 @@ def _describe(d: directory.Directory, p: PlaceIds) -> PlaceOut:
     b = d.buildings.get(p.building_id) if p.building_id else None
     f = d.floors.get(p.floor_id) if p.floor_id else None
     z = d.zones.get(p.zone_id) if p.zone_id else None
-    label = rules.place_label(
-        b.name if b else None, f.name if f else None, z.name if z else None, p.detail
-    )
     return PlaceOut(
         building=NamedRef(code=b.code, name=b.name) if b else None,
         floor=NamedRef(code=f.code, name=f.name) if f else None,
         zone=NamedRef(code=z.code, name=z.name) if z else None,
         detail=p.detail,
-        label=label,
+        label=_label(d, p),
     )
 
 

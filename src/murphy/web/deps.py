@@ -57,14 +57,19 @@ class DbGate:
 
 
 class Reader:
-    """Runs a read-only unit of work on the thread pool: one hop, one read session."""
+    """Runs a read-only unit of work on the thread pool: one hop, one read session.
 
-    def __init__(self, db: Database, gate: DbGate) -> None:
+    Only `size` reads run at once (about one per core): more threads would only fight
+    over the interpreter lock and starve the writer thread. The rest wait in the event
+    loop, which costs no thread.
+    """
+
+    def __init__(self, db: Database, size: int) -> None:
         self.db = db
-        self.gate = gate
+        self.gate = DbGate(size)
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        """Wait for a database slot, then run `fn(session)` on a worker thread."""
+        """Wait for a turn, then run `fn(session)` on a worker thread."""
         async with self.gate.turn():
             return await run_in_threadpool(self._call, fn)
 
@@ -73,25 +78,25 @@ class Reader:
             return fn(session)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The application's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     """The application's database."""
     db: Database = request.app.state.db
     return db
 
 
-def get_reader(request: Request) -> Reader:
+async def get_reader(request: Request) -> Reader:
     """The application's reader."""
     reader: Reader = request.app.state.reader
     return reader
 
 
-def get_writer(request: Request) -> Writer:
+async def get_writer(request: Request) -> Writer:
     """The application's writer."""
     writer: Writer = request.app.state.writer
     return writer
