@@ -233,3 +233,19 @@ def test_serve_on_empty_database_creates_admin_once(cli, tmp_path: Path):
     proc.terminate()
     again = proc.communicate(timeout=15)[0]
     assert "administrator was created" not in again, "the password is shown only once"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("site", "add"), "Missing argument"),
+        (("incidents", "list", "--limit", "abc"), "--limit"),
+        (("frobnicate",), "No such command"),
+    ],
+)
+def test_malformed_command_line_is_one_line_with_exit_2(cli, args, fragment):
+    code, out, err = cli(*args)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0] and "--help" in lines[0]
+    assert out == ""

@@ -33,7 +33,11 @@ demo.register(app)
 def main() -> None:
     """Entry point of the console script."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        fail("aborted")
+    except typer.TyperException as exc:  # a malformed command line
+        fail(_usage(exc), code=int(getattr(exc, "exit_code", 2)))
     except MurphyError as exc:
         fail(exc.detail)
     except ValidationError as exc:
@@ -50,6 +54,15 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: typer.TyperException) -> str:
+    """One line for a command-line mistake, with where to look for help."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "murphy"
+    return f"{message} (see '{path} --help')"
 
 
 __all__ = ["app", "main"]

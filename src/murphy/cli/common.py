@@ -22,7 +22,7 @@ err_console = Console(stderr=True, highlight=False)
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line to stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     sys.exit(code)
 
 
