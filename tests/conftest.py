@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from murphy import migrations
+from murphy import migrations, plugins
 from murphy.app import create_app
 from murphy.core.db import Base, Database
 from murphy.settings import Settings
@@ -58,6 +58,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database(database_url: str) -> Iterator[Database]:
     """This worker's database, migrated to head once."""
     db = Database(database_url, pool_size=5)
+    plugins.install(db)
+    migrations.load_models()
     migrations.upgrade(db)
     yield db
     db.dispose()

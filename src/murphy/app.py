@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
-from murphy import __version__
+from murphy import __version__, plugins
 from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
 from murphy.core.writer import Writer
@@ -43,6 +43,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     settings.check()
     logging.basicConfig(level=settings.log_level.upper())
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    plugins.install(database)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from murphy import migrations
+from murphy import migrations, plugins
 from murphy.app import create_app
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
@@ -304,6 +304,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/shots.db"
         db = Database(url)
+        plugins.install(db)
         migrations.upgrade(db)
         build_sites(db)
         people = build_people(db)

@@ -10,7 +10,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 from rich.console import Console
 
-from murphy import migrations
+from murphy import migrations, plugins
 from murphy.core.db import Database
 from murphy.settings import Settings
 from murphy.users import service as users_service
@@ -39,8 +39,10 @@ def settings() -> Settings:
 
 @cache
 def database() -> Database:
-    """The database named by MURPHY_DATABASE_URL."""
-    return Database(settings().database_url, pool_size=2)
+    """The database named by MURPHY_DATABASE_URL, with the plugins installed."""
+    db = Database(settings().database_url, pool_size=2)
+    plugins.install(db)
+    return db
 
 
 def migrated_database() -> Database:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from murphy.core.db import Base, UTCDateTime
@@ -20,6 +20,7 @@ class Incident(Base):
         Index("ix_incidents_status_id", "status", "id"),
         Index("ix_incidents_site_id_id", "site_id", "id"),
         Index("ix_incidents_reporter_id_id", "reporter_id", "id"),
+        Index("ix_incidents_status_priority_id", "status", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,18 @@ class Incident(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
 
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("incident_types.id"), index=True)
+    impact: Mapped[int | None]
+    urgency: Mapped[int | None]
+    priority: Mapped[int | None]
+    priority_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    clearance: Mapped[str | None] = mapped_column(String(32))  # from the type: who may see it
+    playbook_id: Mapped[int | None] = mapped_column(ForeignKey("playbooks.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    major: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    complexity: Mapped[int | None]  # ICS complexity type 5 (simplest) .. 1
+
     version: Mapped[int] = mapped_column(default=1)
     timeline_length: Mapped[int] = mapped_column(default=0)
     timeline_head: Mapped[str] = mapped_column(String(64))
@@ -88,3 +101,17 @@ class TimelineEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Assessment(Base):
+    """What the responders judged: actions taken, risks, suspected cause, recommendation."""
+
+    __tablename__ = "incident_assessments"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    immediate_actions: Mapped[str] = mapped_column(Text, default="")
+    risks: Mapped[str] = mapped_column(Text, default="")
+    suspected_root_cause: Mapped[str] = mapped_column(Text, default="")
+    recommended_solution: Mapped[str] = mapped_column(Text, default="")
+    parties_informed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

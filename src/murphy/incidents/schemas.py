@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -204,3 +205,30 @@ class TimelineEntryOut(BaseModel):
     data: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What other domains are told about an incident when it changes (hooks, rules)."""
+
+    id: int
+    number: str
+    status: Status
+    site_id: int
+    type_id: int | None
+    priority: int | None
+    reported_at: datetime
+    acknowledged_at: datetime | None
+    clearance: str | None
+    major: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of an incident: the timeline entry it wrote, and who made it."""
+
+    incident: IncidentFacts
+    kind: str  # the timeline entry's kind: created, transition, classified, ...
+    data: dict[str, Any]
+    actor: str | None  # user name; None for the system (a timer)
+    at: datetime

@@ -1,7 +1,9 @@
 """Use cases for incidents. Never commits: the caller owns the transaction.
 
-Every change goes through `_append`, which writes the hash-chained timeline entry in
-the same transaction as the change itself, and queues an event for after the commit.
+Every change goes through `append`, which writes the hash-chained timeline entry in
+the same transaction as the change itself, calls the `incident_changed` hook (plugins
+such as the service targets react in that transaction) and queues an event for after
+the commit.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
-from murphy.core import audit, pagination
+from murphy.core import audit, hooks, pagination
 from murphy.core.clock import as_utc, isoformat, utcnow, zone
 from murphy.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from murphy.core.events import Event, emit
 from murphy.incidents import changes, queries, rules
 from murphy.incidents.models import Incident, TimelineEntry
 from murphy.incidents.schemas import (
+    Change,
     Channel,
     IncidentCreate,
+    IncidentFacts,
     IncidentPage,
     IncidentQuery,
     IncidentSummary,
@@ -109,7 +113,7 @@ def report(
             hash=head,
         ),
     )
-    _announce(session, incident, "created")
+    _announce(session, incident, "created", created, principal.username, now)
     return incident
 
 
@@ -215,7 +219,7 @@ def update(
     if changed:
         incident.version += 1
         incident.updated_at = now
-        _append(
+        append(
             session, incident, kind="updated", data={"changes": changed}, actor=principal, at=now
         )
     return incident
@@ -257,12 +261,12 @@ def transition(
         entry["merged_into"] = target.number
     incident.version += 1
     incident.updated_at = now
-    _append(session, incident, kind="transition", data=entry, actor=principal, at=now)
+    append(session, incident, kind="transition", data=entry, actor=principal, at=now)
     if target is not None:
         target.version += 1
         target.updated_at = now
         merged = {"source": incident.number, "title": incident.title}
-        _append(session, target, kind="merged_from", data=merged, actor=principal, at=now)
+        append(session, target, kind="merged_from", data=merged, actor=principal, at=now)
     return incident
 
 
@@ -280,9 +284,7 @@ def add_note(
     rules.check_notable(incident.number, Status(incident.status), _merged_number(session, incident))
     now = now or utcnow()
     incident.updated_at = now
-    return _append(
-        session, incident, kind="note", data={"body": data.body}, actor=principal, at=now
-    )
+    return append(session, incident, kind="note", data={"body": data.body}, actor=principal, at=now)
 
 
 def timeline(session: Session, *, principal: Principal, number: str) -> Sequence[TimelineEntry]:
@@ -315,7 +317,7 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return cond
 
 
-def _append(
+def append(
     session: Session,
     incident: Incident,
     *,
@@ -342,11 +344,54 @@ def _append(
     incident.timeline_head = entry.hash
     session.flush()  # the incident's own changes first, then its entry
     queries.insert_entry(session, entry)
-    _announce(session, incident, kind)
+    _announce(session, incident, kind, data, username, at)
     return entry
 
 
-def _announce(session: Session, incident: Incident, kind: str) -> None:
+def append_entry(
+    session: Session,
+    *,
+    incident_id: int,
+    kind: str,
+    data: dict[str, Any],
+    at: datetime,
+    actor: Principal | None = None,
+) -> TimelineEntry:
+    """Append an entry for another domain (a breach, a task, the ICS roster): the one
+    way anything is written on an incident's timeline, with its hooks and event."""
+    incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id}")
+    incident.updated_at = at
+    return append(session, incident, kind=kind, data=data, actor=actor, at=at)
+
+
+def facts(incident: Incident) -> IncidentFacts:
+    """What other domains are told about an incident."""
+    return IncidentFacts(
+        id=incident.id,
+        number=incident.number,
+        status=Status(incident.status),
+        site_id=incident.site_id,
+        type_id=incident.type_id,
+        priority=incident.priority,
+        reported_at=incident.reported_at,
+        acknowledged_at=incident.acknowledged_at,
+        clearance=incident.clearance,
+        major=incident.major,
+    )
+
+
+def _announce(
+    session: Session,
+    incident: Incident,
+    kind: str,
+    data: dict[str, Any],
+    actor: str | None,
+    at: datetime,
+) -> None:
+    change = Change(incident=facts(incident), kind=kind, data=data, actor=actor, at=at)
+    hooks.call(session, "incident_changed", change=change)
     emit(
         session,
         Event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,28 @@ def include_object(
     return not (type_ == "index" and name in UNMANAGED_INDEXES)
 
 
+MODEL_MODULES = (
+    "murphy.core.models",
+    "murphy.sites.models",
+    "murphy.users.models",
+    "murphy.taxonomy.models",
+    "murphy.incidents.models",
+    "murphy.sla.models",
+    "murphy.playbooks.models",
+    "murphy.notify.models",
+    "murphy.ics.models",
+)
+
+
+def load_models() -> None:
+    """Import every module that defines tables, so the metadata knows them all."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
 def drift(db: Database) -> list[Any]:
     """Differences between the live schema and the models; empty when they agree."""
-    import murphy.incidents.models
-    import murphy.sites.models
-    import murphy.users.models  # noqa: F401
-
+    load_models()
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"include_object": include_object, "compare_type": True}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import murphy.incidents.models
-import murphy.sites.models
-import murphy.users.models  # noqa: F401  (register every table on the metadata)
 from murphy.core.db import Base, Database
-from murphy.migrations import include_object
+from murphy.migrations import include_object, load_models
+
+load_models()
 
 
 def run_migrations_online() -> None:

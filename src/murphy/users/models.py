@@ -65,3 +65,14 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class UserClearance(Base):
+    """A clearance a user holds: they may see incidents of types restricted to it."""
+
+    __tablename__ = "user_clearances"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    clearance: Mapped[str] = mapped_column(String(32), primary_key=True)

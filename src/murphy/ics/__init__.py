@@ -1,0 +1,1 @@
+"""Major incidents under NIMS/ICS: the command roster and operational periods."""

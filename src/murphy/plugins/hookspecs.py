@@ -1,0 +1,30 @@
+"""Murphy's hook specifications. A plugin implements any of them with `@hookimpl`
+(`from murphy.core.hooks import hookimpl`) and is found through the `murphy` entry
+point group, or is one of the built-ins in `murphy.plugins.BUILTIN`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from murphy.core.hooks import hookspec
+
+
+@hookspec
+def incident_changed(session: Session, change: Any) -> None:
+    """An incident changed (`change` is a `murphy.incidents.schemas.Change`).
+
+    Called inside the transaction of the change, after its timeline entry was
+    appended: what a plugin writes commits or rolls back with it. Service targets,
+    playbooks and escalation rules react here.
+    """
+
+
+@hookspec
+def incident_move_allowed(session: Session, incident: Any, action: str) -> str | None:
+    """Return a reason to refuse a lifecycle move, or None to allow it.
+
+    `incident` is a `murphy.incidents.schemas.IncidentFacts`; `action` an `Action` value
+    (`resolve`, `close`, ...). The first reason returned refuses the move with 409.
+    """

@@ -1,0 +1,3 @@
+"""The sla domain's built-in plugin (hook implementations; see murphy.plugins.hookspecs)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The organization's incident types: categories, types, subtypes, and their playbooks."""

@@ -1,0 +1,133 @@
+"""Pydantic models for the taxonomy: types, playbook steps, packs (YAML), suggestions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# What a type may require to be filled before an incident of it is resolved.
+REQUIRED_FIELDS = (
+    "description",
+    "place",
+    "occurred_at",
+    "assessment.immediate_actions",
+    "assessment.risks",
+    "assessment.suspected_root_cause",
+    "assessment.recommended_solution",
+    "assessment.parties_informed",
+)
+
+
+class Level(StrEnum):
+    """Where a node sits in the tree."""
+
+    CATEGORY = "category"
+    TYPE = "type"
+    SUBTYPE = "subtype"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Branch(_In):
+    """A step that runs only after a yes/no question was answered a certain way."""
+
+    step: str = Field(min_length=1, max_length=48, description="key of the question step")
+    answer: bool
+
+
+class StepIn(_In):
+    """One step of a playbook."""
+
+    key: str = Field(min_length=1, max_length=48, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str = Field(min_length=1, max_length=240)
+    role: str | None = Field(default=None, description="who does it: a role name")
+    within_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 90)
+    mandatory: bool = True
+    question: str = Field(default="", max_length=500, description="a yes/no question")
+    when: Branch | None = Field(default=None, description="only after this answer")
+
+
+class TypeIn(_In):
+    """A type as packs and the API describe it; `children` nest the tree."""
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    name: str = Field(min_length=1, max_length=160)
+    description: str = Field(default="", max_length=4000)
+    default_impact: int = Field(default=3, ge=1, le=5)
+    default_urgency: int = Field(default=3, ge=1, le=5)
+    required_fields: list[str] = Field(default_factory=list)
+    clearance: str | None = Field(default=None, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    keywords: list[str] = Field(default_factory=list)
+    playbook: list[StepIn] = Field(default_factory=list)
+    children: list[TypeIn] = Field(default_factory=list)
+
+    @field_validator("required_fields")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        unknown = [f for f in value if f not in REQUIRED_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"unknown required field(s) {', '.join(unknown)}: "
+                f"choose from {', '.join(REQUIRED_FIELDS)}"
+            )
+        return value
+
+
+class PackIn(_In):
+    """A taxonomy pack: a named tree of categories, types and subtypes."""
+
+    pack: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    title: str = Field(default="", max_length=160)
+    description: str = Field(default="", max_length=4000)
+    categories: list[TypeIn]
+
+
+class TypeRef(BaseModel):
+    """A type as shown on an incident."""
+
+    code: str
+    name: str
+    path: list[str] = Field(default_factory=list, description="names from the category down")
+
+
+class StepOut(BaseModel):
+    """A playbook step."""
+
+    key: str
+    title: str
+    role: str | None = None
+    within_minutes: int | None = None
+    mandatory: bool = True
+    question: str = ""
+    when: Branch | None = None
+
+
+class TypeOut(BaseModel):
+    """A node of the taxonomy with its children."""
+
+    code: str
+    name: str
+    description: str
+    level: Level
+    default_impact: int
+    default_urgency: int
+    required_fields: list[str]
+    clearance: str | None
+    keywords: list[str]
+    pack: str
+    active: bool
+    playbook_version: int | None = None
+    playbook: list[StepOut] = Field(default_factory=list)
+    children: list[TypeOut] = Field(default_factory=list)
+
+
+class LoadReport(BaseModel):
+    """What loading a pack did."""
+
+    pack: str
+    created: int
+    updated: int
+    playbooks: int
