@@ -16,6 +16,41 @@ from murphy.users.schemas import Principal, Role, UserIn
 
 PASSWORD = "test-password-123"
 
+# A small taxonomy for tests: a category with three types (one restricted, one that
+# requires an assessment field before resolving) and a playbook with a branch.
+TEST_PACK = """
+pack: test
+categories:
+  - code: security
+    name: Security
+    children:
+      - code: theft
+        name: Theft
+        default_impact: 3
+        default_urgency: 3
+        children:
+          - code: theft.vehicle
+            name: Theft from a vehicle
+            default_impact: 4
+            default_urgency: 3
+      - code: intrusion
+        name: Intrusion
+        default_impact: 2
+        default_urgency: 1
+        required_fields: [assessment.immediate_actions]
+        playbook:
+          - {key: secure, title: Secure the area, role: officer, within_minutes: 10}
+          - {key: armed, title: "Check whether the intruder is armed", role: dispatcher, question: "Is the intruder armed?"}
+          - {key: police, title: Call the police, role: dispatcher, within_minutes: 5,
+             when: {step: armed, answer: true}}
+          - {key: review, title: Review the CCTV, role: officer, mandatory: false}
+      - code: assault
+        name: Sexual assault
+        default_impact: 1
+        default_urgency: 1
+        clearance: safeguarding
+"""
+
 
 @cache
 def password_hash() -> str:
@@ -69,6 +104,7 @@ class Factory:
         sites: list[str] | None = None,
         *,
         all_sites: bool = False,
+        clearances: list[str] | None = None,
     ) -> Account:
         """A user with an API token."""
         with self.db.transaction() as s:
@@ -80,6 +116,7 @@ class Factory:
                     role=Role(role),
                     sites=sites or [],
                     all_sites=all_sites,
+                    clearances=clearances or [],
                     password=PASSWORD,
                 ),
                 password_hash=password_hash(),
@@ -87,6 +124,13 @@ class Factory:
             token = users_service.create_token(s, user=user).token
             principal = users_service.principal(s, user)
         return Account(username=username, token=token, principal=principal)
+
+    def taxonomy(self) -> None:
+        """Load TEST_PACK."""
+        from murphy.taxonomy import service as taxonomy_service
+
+        with self.db.transaction() as s:
+            taxonomy_service.load_yaml(s, text=TEST_PACK)
 
     def incident(
         self, account: Account, site: str = "HQ", title: str = "Door forced", **kw: object

@@ -15,13 +15,21 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
 from murphy import __version__, plugins
+from murphy.core import timers
 from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
+from murphy.core.scheduler import Scheduler
 from murphy.core.writer import Writer
+from murphy.ics import api as ics_api
 from murphy.incidents import api as incidents_api
 from murphy.incidents import pages as incidents_pages
+from murphy.notify import api as notify_api
+from murphy.playbooks import api as playbooks_api
 from murphy.settings import Settings
 from murphy.sites import api as sites_api
+from murphy.sla import api as sla_api
+from murphy.taxonomy import api as taxonomy_api
+from murphy.taxonomy import pages as taxonomy_pages
 from murphy.users import api as users_api
 from murphy.users import pages as users_pages
 from murphy.web import errors, templating
@@ -43,7 +51,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     settings.check()
     logging.basicConfig(level=settings.log_level.upper())
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
-    plugins.install(database)
+    manager = plugins.install(database)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -58,9 +66,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         checkpointer = WalCheckpointer(database)
         checkpointer.start()
         app.state.writer.start()
+        if app.state.scheduler is not None:
+            app.state.scheduler.start()
         try:
             yield
         finally:
+            if app.state.scheduler is not None:
+                await app.state.scheduler.stop()
             app.state.writer.stop()
             checkpointer.stop()
 
@@ -79,6 +91,16 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db_gate = DbGate(database.pool_size)
     app.state.reader = Reader(database, settings.reads_at_once())
     app.state.writer = Writer(database, app.state.bus)
+    app.state.scheduler = (
+        Scheduler(
+            database,
+            app.state.writer,
+            timers.collect(manager.hook.timer_handlers()),
+            bus=app.state.bus,
+        )
+        if settings.scheduler
+        else None
+    )
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
     errors.install(app)
@@ -89,9 +111,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     for router in (
         incidents_api.router,
         sites_api.router,
+        sla_api.router,
+        playbooks_api.router,
+        notify_api.router,
+        ics_api.router,
+        taxonomy_api.router,
         users_api.router,
         users_pages.router,
         incidents_pages.router,
+        taxonomy_pages.router,
     ):
         app.include_router(router)
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         description="Failed sign-ins allowed per user name and address in 15 minutes.",
     )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+    scheduler: bool = Field(
+        default=True,
+        description="Fire durable timers (service-target breaches) in `murphy serve`; set "
+        "false where dedicated `murphy worker` processes do it.",
+    )
 
     @field_validator("database_url")
     @classmethod

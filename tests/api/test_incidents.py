@@ -11,6 +11,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def hq(factory):
+    factory.taxonomy()
     factory.site("HQ", timezone="Europe/Berlin")
     factory.site("DC", timezone="America/Chicago")
     return factory
@@ -37,6 +38,16 @@ def move(client, account, number, **body):
     return client.post(
         f"/api/v1/incidents/{number}/transitions", json=body, headers=account.headers
     )
+
+
+def classify(client, account, number, type="theft", **extra):
+    r = client.put(
+        f"/api/v1/incidents/{number}/classification",
+        json={"type": type, **extra},
+        headers=account.headers,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def assert_problem(r, status, *fragments):

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.test_incidents import assert_problem, move, report
+from tests.api.test_incidents import assert_problem, classify, move, report
 
 
 @pytest.fixture
 def org(factory):
+    factory.taxonomy()
     factory.site("HQ", timezone="Europe/Berlin")
     factory.site("DC", timezone="America/Chicago")
     return factory
@@ -35,6 +36,7 @@ def timeline(client, account, number):
 
 def test_whole_life_is_on_a_hash_chained_timeline(client, dispatcher, supervisor):
     number = report(client, dispatcher)["number"]
+    classify(client, dispatcher, number)
     steps = [
         (dispatcher, {"to": "triaged"}),
         (dispatcher, {"to": "responding"}),
@@ -55,8 +57,8 @@ def test_whole_life_is_on_a_hash_chained_timeline(client, dispatcher, supervisor
     assert final["closed"]["by"]["username"] == "sam"
     assert [o["to"] for o in final["allowed_transitions"]] == ["triaged"]  # reopen only
     entries = timeline(client, supervisor, number)
-    assert [e["kind"] for e in entries] == ["created"] + ["transition"] * 4
-    assert [e["data"].get("action") for e in entries[1:]] == [
+    assert [e["kind"] for e in entries] == ["created", "classified"] + ["transition"] * 4
+    assert [e["data"].get("action") for e in entries[2:]] == [
         "triage",
         "respond",
         "resolve",
@@ -66,7 +68,7 @@ def test_whole_life_is_on_a_hash_chained_timeline(client, dispatcher, supervisor
     for before, after in itertools.pairwise(entries):
         assert after["prev_hash"] == before["hash"]
         assert after["seq"] == before["seq"] + 1
-    assert final["timeline"] == {"length": 5, "head": entries[-1]["hash"]}
+    assert final["timeline"] == {"length": 6, "head": entries[-1]["hash"]}
 
 
 def test_illegal_transition_is_409_with_the_allowed_moves(client, dispatcher):
@@ -89,6 +91,7 @@ def test_moves_missing_what_they_need_are_422(client, dispatcher):
     assert_problem(
         move(client, dispatcher, number, to="triaged", why="x"), 422, "unknown field 'why'"
     )
+    classify(client, dispatcher, number)
     move(client, dispatcher, number, to="triaged")
     move(client, dispatcher, number, to="responding")
     assert_problem(move(client, dispatcher, number, to="resolved"), 422, "resolution_code")
@@ -101,6 +104,7 @@ def test_moves_missing_what_they_need_are_422(client, dispatcher):
 
 def test_dispatcher_cannot_close(client, dispatcher):
     number = report(client, dispatcher)["number"]
+    classify(client, dispatcher, number)
     for body in (
         {"to": "triaged"},
         {"to": "responding"},
@@ -116,6 +120,7 @@ def test_cancel_and_reopen_need_reasons_and_are_recorded(client, dispatcher, sup
     assert r.json()["cancel_reason"] == "Reported twice by phone"
     assert_problem(move(client, dispatcher, a, to="triaged", reason="x"), 409, "cancelled")
     b = report(client, dispatcher)["number"]
+    classify(client, dispatcher, b)
     for body in (
         {"to": "triaged"},
         {"to": "responding"},
@@ -243,6 +248,7 @@ def test_patch_bad_input(client, dispatcher, supervisor):
     moved = client.patch(url, json={"site": "DC"}, headers=dispatcher.headers)
     assert moved.status_code == 200 and moved.json()["site"]["code"] == "DC"
     assert moved.json()["place"]["zone"] is None
+    classify(client, dispatcher, number)
     for body in (
         {"to": "triaged"},
         {"to": "responding"},
@@ -286,6 +292,7 @@ def test_filters_and_search(client, dispatcher):
     c = report(
         client, dispatcher, title="Water leak", description="Pipe burst above the bike store"
     )["number"]
+    classify(client, dispatcher, b)
     move(client, dispatcher, b, to="triaged")
 
     def numbers(**params):

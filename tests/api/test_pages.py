@@ -14,17 +14,10 @@ from fastapi.testclient import TestClient
 from murphy.app import create_app
 from murphy.core.db import Database
 from murphy.settings import Settings
+from tests.api.conftest import HTML
 from tests.factories import PASSWORD, Factory
 
-HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def web(client: TestClient) -> TestClient:
-    """The client, asking for HTML like a browser."""
-    client.headers["accept"] = HTML
-    return client
 
 
 def hidden(html: str, name: str = "csrf_token") -> str:
@@ -59,15 +52,6 @@ def set_cookie_header(response: Any, name: str) -> str:
     found = [h for h in headers if h.startswith(f"{name}=")]
     assert found, f"no Set-Cookie for {name}"
     return found[0]
-
-
-@pytest.fixture
-def hq(factory: Factory) -> Factory:
-    """Site HQ (Europe/Berlin) with a dispatcher 'dana', and site LAB that dana cannot see."""
-    factory.site("HQ")
-    factory.site("LAB", timezone="America/New_York")
-    factory.user("dana", "dispatcher", ["HQ"])
-    return factory
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -313,6 +297,10 @@ def test_form_posts_without_the_token_are_refused(web: TestClient, hq: Factory) 
         f"/incidents/{number}/transitions": {"to": "triaged"},
         f"/incidents/{number}/notes": {"body": "forged"},
         f"/incidents/{number}/edit": {"title": "Forged"},
+        f"/incidents/{number}/classify": {"type": "theft"},
+        f"/incidents/{number}/priority": {"impact": "1", "urgency": "1"},
+        f"/incidents/{number}/acknowledge": {},
+        f"/incidents/{number}/assessment": {"risks": "forged"},
     }
     for path, data in posts.items():
         for token in ({}, {"csrf_token": "not-the-token"}):
@@ -322,6 +310,8 @@ def test_form_posts_without_the_token_are_refused(web: TestClient, hq: Factory) 
     page = web.get(f"/incidents/{number}").text
     assert "Forged" not in page and "forged" not in page
     assert "badge-new badge-big" in page
+    assert 'class="type-line"' not in page and "Acknowledged</p>" not in page
+    assert "P?</span>" in page and "entry-assessed" not in page
 
 
 # --- the incident page -------------------------------------------------------------------
@@ -339,6 +329,10 @@ def test_an_incident_outside_the_callers_sites_is_404(web: TestClient, hq: Facto
         "transitions": {"to": "triaged"},
         "notes": {"body": "hello"},
         "edit": {"title": "Mine now"},
+        "classify": {"type": "theft"},
+        "priority": {"impact": "1", "urgency": "1"},
+        "acknowledge": {},
+        "assessment": {"risks": "x"},
     }.items():
         r = web.post(f"/incidents/{elsewhere}/{path}", data={**data, "csrf_token": token})
         assert r.status_code == 404, path
@@ -346,6 +340,19 @@ def test_an_incident_outside_the_callers_sites_is_404(web: TestClient, hq: Facto
 
 
 VERBS = {"triaged": "triage", "responding": "respond", "resolved": "resolve", "closed": "close"}
+
+
+def post_form(web: TestClient, number: str, form: str, **fields: str) -> Any:
+    """Post one of the incident page's forms with the page's CSRF token."""
+    data = {"csrf_token": token_of(web, f"/incidents/{number}"), **fields}
+    return web.post(f"/incidents/{number}/{form}", data=data, follow_redirects=False)
+
+
+def classify(web: TestClient, number: str, type: str = "theft", **fields: str) -> Any:
+    """Pick a type in the Classify form (impact and urgency the type's, unless given)."""
+    r = post_form(web, number, "classify", type=type, **fields)
+    assert r.status_code == 303, alert(r.text) if r.status_code != 303 else ""
+    return r
 
 
 def move(web: TestClient, number: str, to: str, **extra: str) -> Any:
@@ -366,7 +373,13 @@ def test_lifecycle_through_the_buttons(web: TestClient, hq: Factory) -> None:
     number = hq.incident(hq.user("olu", "officer", ["HQ"]), title="Water leak")
     sign_in(web, "dana")
     page = web.get(f"/incidents/{number}").text
-    assert ">Triage</button>" in page and ">Close</button>" not in page
+    assert ">Close</button>" not in page
+    assert re.search(r'<button type="submit" class="btn btn-move btn-triage" disabled', page)
+    assert "Classify it first: triage needs a type and a priority." in page
+    assert move(web, number, "triaged").status_code == 409  # the server says so too
+    classify(web, number, "theft.vehicle")
+    page = web.get(f"/incidents/{number}").text
+    assert 'class="btn btn-move btn-triage">Triage</button>' in page
     assert move(web, number, "triaged").status_code == 303
     assert move(web, number, "responding").status_code == 303
     r = move(web, number, "resolved", resolution_code="false_alarm", reason="Condensation")
@@ -379,6 +392,8 @@ def test_lifecycle_through_the_buttons(web: TestClient, hq: Factory) -> None:
     page = web.get(f"/incidents/{number}").text
     assert "badge-closed badge-big" in page
     for text in (
+        "Classified",
+        "Theft from a vehicle",
         "Triaged",
         "Response started",
         "Resolved",
@@ -392,6 +407,7 @@ def test_lifecycle_through_the_buttons(web: TestClient, hq: Factory) -> None:
 def test_a_transition_error_keeps_the_form(web: TestClient, hq: Factory) -> None:
     number = hq.incident(hq.user("olu", "officer", ["HQ"]))
     sign_in(web, "dana")
+    classify(web, number)
     move(web, number, "triaged")
     move(web, number, "responding")
     r = move(web, number, "resolved", reason="Searched the area")
@@ -408,6 +424,7 @@ def test_a_transition_error_keeps_the_form(web: TestClient, hq: Factory) -> None
 def test_a_stale_page_does_not_overwrite(web: TestClient, hq: Factory) -> None:
     number = hq.incident(hq.user("olu", "officer", ["HQ"]))
     sign_in(web, "dana")
+    classify(web, number)
     html = web.get(f"/incidents/{number}").text
     stale = {"csrf_token": hidden(html), "version": hidden(html, "version")}
     assert move(web, number, "triaged").status_code == 303
@@ -463,60 +480,9 @@ def test_an_edit_error_keeps_the_typed_text(web: TestClient, hq: Factory) -> Non
     assert '<details class="edit" open>' in r.text
 
 
-# --- the queue ---------------------------------------------------------------------------
-
-
 def rows(html: str) -> list[str]:
     """The incident numbers in the queue, in order."""
     return re.findall(r'<span class="q-num">([^<]+)</span>', html)
-
-
-def test_queue_shows_open_incidents_with_what_matters(web: TestClient, hq: Factory) -> None:
-    olu = hq.user("olu", "officer", ["HQ"])
-    first = hq.incident(olu, title="Broken window", place={"zone": "CARPARK"})
-    second = hq.incident(olu, title="Tailgating")
-    sign_in(web, "dana")
-    move(web, second, "cancelled", reason="Duplicate call")
-    html = web.get("/incidents").text
-    assert rows(html) == [first]
-    row = html[html.index(f'href="/incidents/{first}"') :].split("</a>")[0]
-    for part in (first, "badge-new", "Broken window", ">HQ<", "Car park", "<time"):
-        assert part in row, part
-    assert rows(web.get("/incidents", params={"status": "all"}).text) == [second, first]
-    assert rows(web.get("/incidents", params={"status": "cancelled"}).text) == [second]
-
-
-def test_queue_search_and_site_filter(web: TestClient, factory: Factory) -> None:
-    factory.site("HQ")
-    factory.site("LAB")
-    me = factory.user("dana", "dispatcher", ["HQ", "LAB"])
-    leak = factory.incident(me, title="Water leak in server room")
-    fire = factory.incident(me, site="LAB", title="Small fire in lab")
-    sign_in(web, "dana")
-    assert rows(web.get("/incidents", params={"q": "leak"}).text) == [leak]
-    assert rows(web.get("/incidents", params={"q": fire}).text) == [fire]
-    assert rows(web.get("/incidents", params={"site": "LAB"}).text) == [fire]
-    empty = web.get("/incidents", params={"q": "nothing-like-this"}).text
-    assert rows(empty) == [] and "No open incidents match" in empty
-
-
-def test_queue_pages_with_an_older_link(web: TestClient, hq: Factory) -> None:
-    olu = hq.user("olu", "officer", ["HQ"])
-    numbers = [hq.incident(olu, title=f"Alarm {i}") for i in range(52)]
-    sign_in(web, "dana")
-    html = web.get("/incidents").text
-    assert rows(html) == numbers[::-1][:50]
-    older = re.search(r'href="(/incidents\?[^"]*cursor=[^"]+)">Older', html)
-    assert older
-    second = web.get(older.group(1).replace("&amp;", "&")).text
-    assert rows(second) == numbers[1::-1]
-    assert "Older" not in second and "Newest" in second
-
-
-def test_queue_refuses_an_unknown_status(web: TestClient, hq: Factory) -> None:
-    sign_in(web, "dana")
-    r = web.get("/incidents", params={"status": "burning"})
-    assert r.status_code == 422 and "Unknown status filter" in r.text
 
 
 # --- page hygiene ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ def sign_out(page: Any) -> None:
 def test_the_whole_life_of_an_incident(
     new_page: Any, factory: Factory, csp_violations: list[str]
 ) -> None:
+    factory.taxonomy()
     factory.site("HQ")
     factory.user("dana", "dispatcher", ["HQ"])
     factory.user("sam", "supervisor", ["HQ"])
@@ -52,6 +53,16 @@ def test_the_whole_life_of_an_incident(
     assert status_of(page) == "new"
     assert "Building A · Floor 1 · Lobby · next to the lifts" in page.inner_text(".incident-head")
 
+    assert page.get_by_role("button", name="Triage", exact=True).is_disabled()
+    assert "Classify it first" in page.inner_text(".sec-actions")
+    page.get_by_label("Type").select_option(label="Theft")
+    preview = page.locator("[data-priority-preview]")
+    assert preview.is_visible() and "P3" in preview.inner_text()  # 3 x 3, before saving
+    page.get_by_label("Urgency").select_option("1")
+    assert "P2" in preview.inner_text()
+    press(page, "Classify")
+    assert page.locator(".incident-head .prio").inner_text() == "P2"
+    assert "Security › Theft" in page.inner_text(".incident-head")
     press(page, "Triage")
     assert status_of(page) == "triaged"
     press(page, "Respond")
@@ -72,6 +83,7 @@ def test_the_whole_life_of_an_incident(
     timeline = page.inner_text("#timeline")
     steps = [
         "Reported via the web form",
+        "Classified",
         "Triaged",
         "Response started",
         "Note",
@@ -121,17 +133,55 @@ def test_the_report_form_on_a_phone(
 def test_the_queue_on_a_phone_fits_its_width(
     new_page: Any, factory: Factory, csp_violations: list[str]
 ) -> None:
+    factory.taxonomy()
     factory.site("HQ", name="Riverside Headquarters and Logistics Campus (long name)")
     factory.site("DC", name="Noordhaven Data Centre and Network Operations Centre")
     dana = factory.user("dana", "dispatcher", ["HQ", "DC"])
     factory.incident(dana, title="Vehicle broken into in the multi-storey garage, level P4")
+    number = factory.incident(dana, title="Man climbing the perimeter fence by gate 3")
     page = new_page(PHONE)
-    sign_in(page, "dana", "/incidents")
-    for url in ("/incidents", "/incidents?status=all"):
+    sign_in(page, "dana", f"/incidents/{number}")
+    page.get_by_label("Type").select_option(label="Theft › Theft from a vehicle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Classify", exact=True).click()
+    for url in ("/incidents", "/incidents?status=all", "/incidents?type=security&priority=3"):
         page.goto(url)
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"], f"{url} scrolls sideways: {width}px"
-        site_filter = page.locator("form.filters select")
-        box = site_filter.bounding_box() or {}
-        assert box.get("x", -1) >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        for label in ("Site", "Type", "Priority"):
+            box = page.locator("form.filters").get_by_label(label).bounding_box() or {}
+            assert box.get("x", -1) >= 0 and box["x"] + box["width"] <= PHONE["width"], label
+        for part in (".q-prio .prio", ".q-due .due"):
+            box = page.locator(part).first.bounding_box() or {}
+            assert box.get("x", -1) >= 0 and box["x"] + box["width"] <= PHONE["width"], part
+    assert csp_violations == []
+
+
+def test_the_incident_page_on_a_phone_fits_and_counts_down(
+    new_page: Any, factory: Factory, csp_violations: list[str]
+) -> None:
+    factory.taxonomy()
+    factory.site("HQ", name="Riverside Headquarters and Logistics Campus (long name)")
+    dana = factory.user("dana", "dispatcher", ["HQ"])
+    number = factory.incident(dana, title="Intruder seen on the roof of the multi-storey car park")
+    page = new_page(PHONE)
+    sign_in(page, "dana", f"/incidents/{number}")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    first = page.locator(".sec-actions").bounding_box() or {}
+    assert first.get("y", 10_000) < PHONE["height"], "the next step is on the first screen"
+    page.get_by_label("Type").select_option(label="Intrusion")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Classify", exact=True).click()
+    for selector in (".sec-tasks", ".sec-class", ".sec-clocks", "#timeline"):
+        box = page.locator(selector).bounding_box() or {}
+        assert box.get("x", -1) >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"], f"the incident page scrolls sideways: {width}px"
+    clock = page.locator(".incident-head .due-left").first
+    page.wait_for_function(
+        "el => / left$/.test(el.textContent)", arg=clock.element_handle(), timeout=3000
+    )
+    before = clock.inner_text()
+    page.wait_for_timeout(1500)
+    assert clock.inner_text() != before, "the countdown ticks"
     assert csp_violations == []

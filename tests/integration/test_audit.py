@@ -5,18 +5,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from murphy.incidents import audit
+from murphy.incidents import audit, triage
 from murphy.incidents import service as incidents_service
-from murphy.incidents.schemas import IncidentUpdate, NoteIn, TransitionIn
+from murphy.incidents.schemas import ClassifyIn, IncidentUpdate, NoteIn, TransitionIn
 
 
 @pytest.fixture
 def history(db, factory):
+    factory.taxonomy()
     factory.site("HQ")
     dana = factory.user("dana", "dispatcher", ["HQ"])
     numbers = [factory.incident(dana, title=f"Incident {i}") for i in range(3)]
     with db.transaction() as s:
         p = dana.principal
+        triage.classify(s, principal=p, number=numbers[0], data=ClassifyIn(type="theft"))
         incidents_service.transition(
             s, principal=p, number=numbers[0], data=TransitionIn(to="triaged")
         )
@@ -40,7 +42,7 @@ def execute(db, sql, **params):
 def test_untouched_history_verifies(db, history):
     report = verify(db)
     assert report.ok, report.problems
-    assert report.incidents == 3 and report.entries == 6
+    assert report.incidents == 3 and report.entries == 7
 
 
 def test_altered_note_is_named(db, history):
@@ -86,3 +88,11 @@ def test_rewritten_chain_without_head_is_found(db, history):
         n=history[0],
     )
     assert verify(db).problems[0].number == history[0]
+
+
+def test_altered_type_or_priority_is_found_by_replay(db, history):
+    execute(db, "UPDATE incidents SET priority = 1 WHERE number = :n", n=history[0])
+    execute(db, "UPDATE incidents SET type_id = NULL WHERE number = :n", n=history[0])
+    report = verify(db)
+    assert [p.number for p in report.problems] == [history[0]]
+    assert "type" in report.problems[0].reason and "priority" in report.problems[0].reason

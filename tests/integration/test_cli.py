@@ -249,3 +249,25 @@ def test_malformed_command_line_is_one_line_with_exit_2(cli, args, fragment):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and fragment in lines[0] and "--help" in lines[0]
     assert out == ""
+
+
+def test_clearances_from_the_command_line(org_cli):
+    cli = org_cli
+    code, out, err = cli(
+        "user",
+        "add",
+        "sam",
+        "--role",
+        "supervisor",
+        "--site",
+        "HQ",
+        "--clearance",
+        "hr",
+        "--password-stdin",
+        stdin="a-long-password-1\n",
+    )
+    assert code == 0, err
+    code, out, _ = cli("user", "clearance", "sam", "--grant", "safeguarding", "--revoke", "hr")
+    assert code == 0 and "safeguarding" in out and "hr" not in out.split("holds:")[1]
+    code, _, err = cli("user", "clearance", "sam", "--grant", "no spaces!")
+    assert code == 1 and "invalid clearance" in err

@@ -1,4 +1,5 @@
-"""The demo organization: it loads through the real services, verifies, and looks lived in.
+"""The demo organization: it loads through the real services, verifies, and looks lived in:
+classified, prioritized, worked by its playbooks, with a few restricted incidents.
 
 Loading costs seconds (34 argon2 hashes, hundreds of incidents), so the module loads once
 into this worker's migrated test database and empties it afterwards, as the `db` fixture
@@ -24,12 +25,17 @@ from murphy.cli import app, common
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
 from murphy.demo import stories
+from murphy.demo import types as demo_types
+from murphy.demo.people import BY_NAME
 from murphy.demo.places import zone_codes
 from murphy.demo.plan import KINDS, plan
 from murphy.incidents import audit
+from murphy.incidents import service as incidents_service
 from murphy.incidents.models import Incident, TimelineEntry
-from murphy.incidents.schemas import IncidentCreate, Status
+from murphy.incidents.schemas import IncidentCreate, IncidentQuery, Status
+from murphy.playbooks import service as playbooks_service
 from murphy.sites import service as sites_service
+from murphy.taxonomy.models import IncidentType
 from murphy.users import service as users_service
 from murphy.users.schemas import Role
 from tests.conftest import _empty
@@ -206,6 +212,77 @@ def test_every_template_fills_and_every_zone_exists() -> None:
             for text in [*texts, *generic]:
                 assert "{" not in slots.fill(stories.untag(text)), text
             assert len(slots.fill(kind.titles[0])) <= 200
+
+
+def test_every_story_is_a_type_of_the_shipped_packs(loaded: Loaded) -> None:
+    with loaded.db.transaction(write=False) as s:
+        types = {t.code: t for t in s.scalars(select(IncidentType))}
+    for site, kinds in KINDS.items():
+        for kind in kinds:
+            for title in range(len(kind.titles)):
+                code = demo_types.type_of(site, kind.key, title)
+                assert code in types and types[code].level != "category", (site, kind.key, code)
+                assert types[code].clearance == demo_types.clearance_of(site, kind.key, title)
+
+
+def test_incidents_are_classified_and_prioritized(loaded: Loaded) -> None:
+    incidents = _incidents(loaded.db)
+    worked = [i for i in incidents if i.triaged_at is not None]
+    assert len(worked) > COUNT * 0.8
+    assert all(i.type_id is not None and i.priority is not None for i in worked)
+    priorities = Counter(i.priority for i in worked)
+    assert {1, 2, 3, 4} <= set(priorities), priorities
+    assert max(priorities.values()) < 0.5 * len(worked)  # not everything the same
+    assert any(i.priority_reason for i in incidents)  # now and then overridden
+    with loaded.db.transaction(write=False) as s:
+        entries = Counter(s.scalars(select(TimelineEntry.kind)))
+    for kind in ("classified", "tasks_created", "task_done", "assessed", "acknowledged"):
+        assert entries[kind] > 0, kind
+
+
+def test_resolved_incidents_followed_their_playbook(loaded: Loaded) -> None:
+    with loaded.db.transaction(write=False) as s:
+        done = [i for i in _incidents(loaded.db) if i.resolved_at is not None]
+        with_books = [i for i in done if i.playbook_id is not None]
+        assert len(with_books) > len(done) * 0.2
+        for incident in with_books:
+            assert playbooks_service.open_mandatory(s, incident_id=incident.id) == []
+            assert incidents_service.missing_fields(s, incident) == [], incident.number
+
+
+def test_restricted_incidents_are_seen_by_the_cleared_only(loaded: Loaded) -> None:
+    restricted = [i for i in _incidents(loaded.db) if i.clearance]
+    assert 1 <= len(restricted) <= COUNT * 0.05
+    query = IncidentQuery(status=[], limit=200)
+    with loaded.db.transaction(write=False) as s:
+
+        def seen(username: str) -> set[str]:
+            user = users_service.get(s, username=username)
+            assert user is not None
+            who = users_service.principal(s, user)
+            numbers: set[str] = set()
+            page = incidents_service.list(s, principal=who, query=query)
+            while True:
+                numbers |= {i.number for i in page.items}
+                if not page.next_cursor:
+                    return numbers
+                more = query.model_copy(update={"cursor": page.next_cursor})
+                page = incidents_service.list(s, principal=who, query=more)
+
+        everyone = seen("niall.fraser")  # the GSOC duty manager holds every clearance
+        dispatcher = seen("priya.raman")
+        for incident in restricted:
+            assert incident.number in everyone and incident.number not in dispatcher
+            actors = set(
+                s.scalars(
+                    select(TimelineEntry.actor).where(
+                        TimelineEntry.incident_id == incident.id, TimelineEntry.seq > 2
+                    )
+                )
+            ) - {None}
+            for name in actors:  # everyone who worked it after the report was cleared
+                assert incident.clearance in BY_NAME[name].clearances, (incident.number, name)
+        assert len(everyone) == COUNT and len(dispatcher) == COUNT - len(restricted)
 
 
 def test_murphy_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

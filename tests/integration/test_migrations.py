@@ -65,3 +65,47 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.dispose()
     assert os.path.exists(tmp_path / "p.db")
+
+
+def test_search_survives_the_upgrade_from_0001(empty_db):
+    """0002 rebuilds `incidents` on SQLite (batch mode), which drops its triggers: the
+    migration must put them back, and the text index must still find old and new rows."""
+    from sqlalchemy import text
+
+    migrations.upgrade(empty_db, "0001")
+    row = (
+        "INSERT INTO incidents (number, year, seq, title, description, status, channel, "
+        "site_id, location_detail, reported_at, updated_at, resolution_summary, cancel_reason, "
+        "version, timeline_length, timeline_head) VALUES (:n, 2026, :s, :t, '', 'new', 'api', "
+        "1, '', :at, :at, '', '', 1, 0, :h)"
+    )
+    at = "2026-11-28 08:00:00.000000" if empty_db.is_sqlite else "2026-11-28T08:00:00Z"
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, code, name, timezone, address, created_at) "
+                "VALUES (1, 'HQ', 'HQ', 'UTC', '', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(row),
+            {"n": "INC-2026-00001", "s": 1, "t": "walrus before", "at": at, "h": "0" * 64},
+        )
+    migrations.upgrade(empty_db)
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text(row), {"n": "INC-2026-00002", "s": 2, "t": "walrus after", "at": at, "h": "0" * 64}
+        )
+        if empty_db.is_sqlite:
+            hits = conn.execute(
+                text("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH 'walrus'")
+            ).all()
+        else:
+            hits = conn.execute(
+                text(
+                    "SELECT id FROM incidents WHERE search_vector @@ to_tsquery('simple', 'walrus')"
+                )
+            ).all()
+    assert len(hits) == 2
+    assert migrations.drift(empty_db) == []

@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from murphy.cli import admin, demo, incidents, serve
+from murphy.cli import admin, demo, incidents, rules, serve, sla, taxonomy, worker
 from murphy.cli.common import console, fail
 from murphy.core.errors import MurphyError
 
@@ -28,6 +28,10 @@ serve.register(app)
 admin.register(app)
 incidents.register(app)
 demo.register(app)
+taxonomy.register(app)
+rules.register(app)
+sla.register(app)
+worker.register(app)
 
 
 def main() -> None:

@@ -111,6 +111,9 @@ def user_add(
         list[str] | None, typer.Option(help="Site code the user may see (repeat)")
     ] = None,
     all_sites: Annotated[bool, typer.Option("--all-sites", help="Sees every site")] = False,
+    clearance: Annotated[
+        list[str] | None, typer.Option(help="Restricted types the user may see (repeat)")
+    ] = None,
     display_name: Annotated[str, typer.Option(help="Full name")] = "",
     email: Annotated[str, typer.Option(help="Email address")] = "",
     password_stdin: Annotated[
@@ -132,6 +135,7 @@ def user_add(
                 role=parsed_role,
                 sites=site or [],
                 all_sites=all_sites,
+                clearances=clearance or [],
                 display_name=display_name,
                 email=email,
                 password=password,
@@ -141,11 +145,28 @@ def user_add(
         console.print(f"user {user.username} added as {user.role} ({scope})")
 
 
+@user_app.command("clearance")
+def user_clearance(
+    username: Annotated[str, typer.Argument(help="Whose clearances")],
+    grant: Annotated[list[str] | None, typer.Option(help="Clearance to give (repeat)")] = None,
+    revoke: Annotated[list[str] | None, typer.Option(help="Clearance to take (repeat)")] = None,
+) -> None:
+    """Give or take clearances for restricted incident types (e.g. hr, safeguarding)."""
+    with migrated_database().transaction() as session:
+        user = users_service.get_or_raise(session, username=username)
+        for name in grant or []:
+            users_service.grant_clearance(session, user=user, clearance=name)
+        for name in revoke or []:
+            users_service.revoke_clearance(session, user=user, clearance=name)
+        held = users_service.to_out(session, user).clearances
+    console.print(f"{username} holds: {', '.join(held) or 'no clearances'}")
+
+
 @user_app.command("list")
 def user_list() -> None:
     """List users with their roles and sites."""
     with migrated_database().transaction(write=False) as session:
-        table = Table("user", "name", "role", "sites", "active")
+        table = Table("user", "name", "role", "sites", "clearances", "active")
         for u in users_service.list(session):
             out = users_service.to_out(session, u)
             sites = "all" if out.all_sites else ", ".join(out.sites)
@@ -154,6 +175,7 @@ def user_list() -> None:
                 out.display_name,
                 out.role.value,
                 sites,
+                ", ".join(out.clearances),
                 "yes" if out.is_active else "no",
             )
         console.print(table)

@@ -1,4 +1,5 @@
-"""The demo organization: three sites, their security staff and 90 days of incidents.
+"""The demo organization: three sites, their security staff, the three taxonomy packs and
+90 days of incidents, each classified, prioritized and worked by its playbook.
 
 `murphy demo` and `murphy serve --demo` load it into an empty database. Everything goes
 through the same services as real use, so every timeline is hash-chained and verifies.
@@ -20,6 +21,7 @@ from murphy.demo.places import create_sites
 from murphy.demo.plan import plan
 from murphy.incidents.models import Incident
 from murphy.sites.models import Site
+from murphy.taxonomy import service as taxonomy_service
 from murphy.users.models import User
 
 PASSWORD = "murphy-demo"  # noqa: S105 - the published password of the demo users
@@ -73,6 +75,8 @@ def load(
     with db.transaction() as session:
         create_sites(session)
         principals = create_users(session, PASSWORD)
+        for pack in taxonomy_service.PACKS:
+            taxonomy_service.load_pack(session, name=pack, actor="demo")
     execute(db, plan(seed=seed, count=incidents, now=now), principals, progress)
 
 

@@ -57,8 +57,13 @@ class Cast:
         }
 
 
-def cast(rng: random.Random, site: str, kind: Kind, at: datetime) -> Cast:
-    """Choose the people of an incident reported at `at`."""
+def cast(
+    rng: random.Random, site: str, kind: Kind, at: datetime, clearance: str | None = None
+) -> Cast:
+    """Choose the people of an incident reported at `at`. A restricted one is handled
+    from start to end by a supervisor who holds its `clearance`."""
+    if clearance is not None:
+        return _cleared(rng, site, kind, at, clearance)
     officers = staff(site, Role.OFFICER)
     desk = dispatcher(rng, site, at)
     officer = on_duty(rng, officers, at)
@@ -81,3 +86,13 @@ def _reporter(
     if kind.source == "mixed" and roll > 0.65:
         return officer, Channel.WEB
     return desk, Channel.PHONE
+
+
+def _cleared(rng: random.Random, site: str, kind: Kind, at: datetime, clearance: str) -> Cast:
+    """A restricted incident: the cleared supervisor on shift takes the call and works it."""
+    local = [p for p in staff(site, Role.SUPERVISOR) if clearance in p.clearances]
+    boss = on_duty(
+        rng, local or [p for p in gsoc(Role.SUPERVISOR) if clearance in p.clearances], at
+    )
+    reporter, channel = _reporter(rng, kind, boss, boss, at)
+    return Cast(reporter, channel, boss, boss, boss, boss)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from murphy.demo.model import Story
+from murphy.demo.model import Acknowledge, Story
 from murphy.demo.people import Person
 from murphy.demo.stories import (
     CANCEL_REASONS,
@@ -23,10 +23,23 @@ from murphy.demo.stories import (
     untag,
 )
 from murphy.demo.timing import RESPOND, TRIAGE, minutes, on_shift
-from murphy.incidents.schemas import IncidentUpdate, NoteIn, Status, TransitionIn
+from murphy.incidents.schemas import (
+    ClassifyIn,
+    IncidentUpdate,
+    NoteIn,
+    PriorityIn,
+    Status,
+    TransitionIn,
+)
 from murphy.sites.schemas import PlaceIn
 
 S = Status
+OVERRIDES = (
+    (1, "Third report from this place this week: raised."),
+    (2, "Vulnerable reporter, on their own: raised."),
+    (2, "Board visit on site today: raised."),
+    (4, "Called back: nobody at risk, nothing taken. Lowered."),
+)
 
 
 def live(story: Story) -> None:
@@ -37,6 +50,7 @@ def live(story: Story) -> None:
     if cancel and rng.random() < 0.5:
         _cancel(story, at)
         return
+    categorize(story, at)
     move(story, at, desk, S.TRIAGED)
     if kind.source != "alarm" and rng.random() < 0.06:
         _relocate(story, desk)
@@ -49,6 +63,24 @@ def live(story: Story) -> None:
     _close(story)
     if rng.random() < kind.reopens:
         _reopen(story)
+
+
+def categorize(story: Story, before: datetime) -> None:
+    """Plan what the control room does before triage: perhaps an acknowledgement first
+    (a routine call may wait), the classification, now and then a priority override."""
+    rng, desk = story.rng, story.cast.dispatcher.username
+    gap = before - story.last
+    if story.kind.urgency == 3 and rng.random() < 0.3:
+        story.add(story.last + gap * 0.2, desk, "acknowledge", Acknowledge())
+    urgency = None
+    if rng.random() < 0.3:  # the caller's account makes it more or less pressing
+        urgency = min(5, story.kind.urgency + rng.choice((0, 1, 1, 2)))
+    data = ClassifyIn(type=story.type_code, urgency=urgency)
+    story.add(story.last + (before - story.last) * 0.6, desk, "classify", data)
+    if rng.random() < 0.03:
+        priority, reason = rng.choice(OVERRIDES)
+        override = PriorityIn(priority=priority, reason=reason)
+        story.add(story.last + (before - story.last) * 0.5, desk, "prioritize", override)
 
 
 def move(

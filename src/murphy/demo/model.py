@@ -10,14 +10,24 @@ from murphy.demo.cast import Cast
 from murphy.demo.stories import Kind, Slots
 from murphy.incidents.schemas import (
     Channel,
+    ClassifyIn,
     IncidentCreate,
     IncidentUpdate,
     NoteIn,
+    PriorityIn,
     ResolutionCode,
     TransitionIn,
 )
 
-Payload = IncidentCreate | TransitionIn | NoteIn | IncidentUpdate
+
+@dataclass(frozen=True)
+class Acknowledge:
+    """The control room has seen it (no data)."""
+
+
+Payload = (
+    IncidentCreate | TransitionIn | NoteIn | IncidentUpdate | ClassifyIn | PriorityIn | Acknowledge
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +38,11 @@ class Step:
     incident: int  # index of the incident in the plan
     seq: int  # order within the incident
     actor: str  # username
-    action: str  # report | move | note | update
+    action: str  # report | move | note | update | classify | prioritize | acknowledge
     data: Payload
     channel: Channel = Channel.WEB
     merge_into: int | None = None  # index of the incident to merge into
+    crew: tuple[str, ...] = ()  # on the report: its dispatcher, officer and supervisor
 
 
 @dataclass
@@ -46,6 +57,7 @@ class Story:
     slots: Slots
     rng: random.Random
     title: int = 0  # index of the title template, for texts tagged with it
+    type_code: str = ""  # what kind of incident it is in the taxonomy (types.py)
     steps: list[Step] = field(default_factory=list)
     resolved_at: datetime | None = None
     outcome: ResolutionCode | None = None
@@ -60,13 +72,13 @@ class Story:
         *,
         channel: Channel = Channel.WEB,
         merge_into: int | None = None,
+        crew: tuple[str, ...] = (),
     ) -> None:
         """Append a step; the times of one incident only ever increase."""
         if self.steps and at <= self.last:
             raise ValueError("steps of an incident must be planned in time order")
-        self.steps.append(
-            Step(at, self.index, len(self.steps), actor, action, data, channel, merge_into)
-        )
+        step = Step(at, self.index, len(self.steps), actor, action, data, channel, merge_into, crew)
+        self.steps.append(step)
 
     def facts(self) -> frozenset[str]:
         """What tagged texts are matched against: the title and, once known, the outcome."""

@@ -34,6 +34,7 @@ class Person:
     role: Role
     site: str  # a site code, or ALL for the GSOC and head office
     shift: tuple[int, int] = DAYS  # local hours [start, end), may wrap past midnight
+    clearances: tuple[str, ...] = ()  # restricted types they may see
 
     @property
     def email(self) -> str:
@@ -53,20 +54,22 @@ class Person:
 
 
 R = Role
+CLEARED_ALL = ("hr", "investigations", "safeguarding")
+CLEARED_HOSPITAL = ("safeguarding", "investigations")
 PEOPLE: tuple[Person, ...] = (
     # Global security operations centre (London), every site.
     Person("admin", "Sam Whitfield", R.ADMIN, ALL, OFFICE),
-    Person("niall.fraser", "Niall Fraser", R.SUPERVISOR, ALL, OFFICE),
+    Person("niall.fraser", "Niall Fraser", R.SUPERVISOR, ALL, OFFICE, CLEARED_ALL),
     Person("priya.raman", "Priya Raman", R.DISPATCHER, ALL, DAYS),
     Person("grace.adeyemi", "Grace Adeyemi", R.DISPATCHER, ALL, DAYS),
     Person("tomasz.nowak", "Tomasz Nowak", R.DISPATCHER, ALL, NIGHTS),
     Person("liam.oconnell", "Liam O'Connell", R.DISPATCHER, ALL, NIGHTS),
-    Person("chloe.martin", "Chloe Martin", R.ANALYST, ALL, OFFICE),
+    Person("chloe.martin", "Chloe Martin", R.ANALYST, ALL, OFFICE, ("investigations",)),
     Person("olu.adebayo", "Olusegun Adebayo", R.ANALYST, ALL, OFFICE),
     Person("alarm-gateway", "Alarm gateway (access control & intrusion)", R.REPORTER, ALL, ALWAYS),
     # St. Aldric Medical Center, Chicago.
-    Person("denise.holloway", "Denise Holloway", R.SUPERVISOR, HOSPITAL, DAYS),
-    Person("rafael.ortiz", "Rafael Ortiz", R.SUPERVISOR, HOSPITAL, NIGHTS),
+    Person("denise.holloway", "Denise Holloway", R.SUPERVISOR, HOSPITAL, DAYS, CLEARED_HOSPITAL),
+    Person("rafael.ortiz", "Rafael Ortiz", R.SUPERVISOR, HOSPITAL, NIGHTS, CLEARED_HOSPITAL),
     Person("rhonda.pierce", "Rhonda Pierce", R.DISPATCHER, HOSPITAL, DAYS),
     Person("jamal.wright", "Jamal Wright", R.DISPATCHER, HOSPITAL, NIGHTS),
     Person("marcus.bell", "Marcus Bell", R.OFFICER, HOSPITAL, DAYS),
@@ -78,7 +81,7 @@ PEOPLE: tuple[Person, ...] = (
     Person("erin.walsh", "Erin Walsh (ED charge nurse)", R.REPORTER, HOSPITAL, DAYS),
     Person("samuel.osei", "Samuel Osei (pharmacy)", R.REPORTER, HOSPITAL, OFFICE),
     # Thameside Park Campus, London.
-    Person("fiona.mcallister", "Fiona McAllister", R.SUPERVISOR, CAMPUS, OFFICE),
+    Person("fiona.mcallister", "Fiona McAllister", R.SUPERVISOR, CAMPUS, OFFICE, ("hr",)),
     Person("callum.price", "Callum Price", R.OFFICER, CAMPUS, DAYS),
     Person("aisha.begum", "Aisha Begum", R.OFFICER, CAMPUS, DAYS),
     Person("gareth.hughes", "Gareth Hughes", R.OFFICER, CAMPUS, NIGHTS),
@@ -141,6 +144,7 @@ def create_users(session: Session, password: str) -> dict[str, Principal]:
                 role=p.role,
                 sites=[] if p.site == ALL else [p.site],
                 all_sites=p.site == ALL,
+                clearances=list(p.clearances),
                 password=password,
             )
             user = users_service.create(session, data=data, password_hash=hashed)

@@ -13,19 +13,21 @@ from zoneinfo import ZoneInfo
 
 from murphy.demo import timing
 from murphy.demo.cast import cast
-from murphy.demo.life import live, move
+from murphy.demo.life import categorize, live, move
 from murphy.demo.model import Step, Story
 from murphy.demo.places import CAMPUS, DATACENTER, HOSPITAL, SITES, TIMEZONES
 from murphy.demo.stories import Kind, Slots, fits, untag
 from murphy.demo.stories_campus import CAMPUS_KINDS
 from murphy.demo.stories_datacenter import DATACENTER_KINDS
 from murphy.demo.stories_hospital import HOSPITAL_KINDS
+from murphy.demo.stories_restricted import CAMPUS_RESTRICTED, HOSPITAL_RESTRICTED
+from murphy.demo.types import clearance_of, type_of
 from murphy.incidents.schemas import Channel, IncidentCreate, Status, TransitionIn
 from murphy.sites.schemas import PlaceIn
 
 KINDS: dict[str, tuple[Kind, ...]] = {
-    HOSPITAL: HOSPITAL_KINDS,
-    CAMPUS: CAMPUS_KINDS,
+    HOSPITAL: HOSPITAL_KINDS + HOSPITAL_RESTRICTED,
+    CAMPUS: CAMPUS_KINDS + CAMPUS_RESTRICTED,
     DATACENTER: DATACENTER_KINDS,
 }
 SITE_WEIGHTS: dict[str, float] = {HOSPITAL: 0.45, CAMPUS: 0.33, DATACENTER: 0.22}
@@ -85,6 +87,9 @@ def _leave_open(story: Story, now: datetime) -> None:
         keep = LIVE
     for i, step in enumerate(story.steps):
         if isinstance(step.data, TransitionIn) and step.data.to not in keep:
+            if not keep and rng.random() < 0.5:  # not even classified yet
+                while i > 1 and story.steps[i - 1].action in ("classify", "prioritize"):
+                    i -= 1
             del story.steps[i:]
             return
 
@@ -127,9 +132,11 @@ def _story(rng: random.Random, index: int, now: datetime, within: timedelta | No
     at = timing.reported_at(rng, kind, tz, now, within)
     title = rng.randrange(len(kind.titles))
     zone = rng.choice(zones_for(kind, frozenset({f"t{title}"})))
-    people = cast(rng, site, kind, at)
+    people = cast(rng, site, kind, at, clearance_of(site, kind.key, title))
     known = {**zone_slots(ZONE_NAMES[(site, zone)]), **people.slots(), **_clocks(rng, kind, at, tz)}
-    story = Story(index, site, kind, zone, people, Slots(rng, site, known), rng, title=title)
+    slots = Slots(rng, site, known)
+    code = type_of(site, kind.key, title)
+    story = Story(index, site, kind, zone, people, slots, rng, title=title, type_code=code)
     _report(story, at, "")
     live(story)
     return story
@@ -139,12 +146,25 @@ def _duplicate(rng: random.Random, index: int, first: Story) -> Story:
     """A second report of what `first` is about, merged into it by the control room."""
     start, end = first.steps[0].at, first.resolved_at or first.last
     at = start + (end - start) * rng.uniform(0.05, 0.35)
-    people = cast(rng, first.site, first.kind, at)
+    people = cast(
+        rng, first.site, first.kind, at, clearance_of(first.site, first.kind.key, first.title)
+    )
     slots = Slots(rng, first.site, dict(first.slots))
-    story = Story(index, first.site, first.kind, first.zone, people, slots, rng, title=first.title)
+    story = Story(
+        index,
+        first.site,
+        first.kind,
+        first.zone,
+        people,
+        slots,
+        rng,
+        title=first.title,
+        type_code=first.type_code,
+    )
     _report(story, at, "Second report. " if people.channel is Channel.PHONE else "")
     merge_at = at + min(timing.minutes(rng, (1, 10)), (end - at) * 0.6)
     if rng.random() < 0.3:
+        categorize(story, at + (merge_at - at) / 2)
         move(story, at + (merge_at - at) / 2, people.dispatcher, Status.TRIAGED)
     if first.kind.source == "alarm":
         reason = "Same alarm point re-triggered; one incident is enough."
@@ -171,4 +191,12 @@ def _report(story: Story, at: datetime, prefix: str) -> None:
         place=PlaceIn(zone=story.zone, detail=rng.choice(kind.spots)),
         occurred_at=occurred,
     )
-    story.add(at, story.cast.reporter.username, "report", data, channel=story.cast.channel)
+    crew = (story.cast.dispatcher, story.cast.officer, story.cast.supervisor)
+    story.add(
+        at,
+        story.cast.reporter.username,
+        "report",
+        data,
+        channel=story.cast.channel,
+        crew=tuple(p.username for p in crew),
+    )

@@ -11,15 +11,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from murphy.incidents import service, views
+from murphy.incidents import service, triage, views
 from murphy.incidents.schemas import (
+    AssessmentIn,
+    AssessmentOut,
     Channel,
+    ClassifyIn,
     IncidentCreate,
     IncidentOut,
     IncidentPage,
     IncidentQuery,
     IncidentUpdate,
     NoteIn,
+    PriorityIn,
     TimelineEntryOut,
     TransitionIn,
 )
@@ -139,3 +143,71 @@ async def add_note(
         return views.timeline_out(session, [entry])[0]
 
     return await writer.run(work)
+
+
+@router.put("/{number}/classification", summary="Classify an incident")
+async def classify(
+    number: str, data: ClassifyIn, principal: CurrentUser, writer: WriterDep, response: Response
+) -> IncidentOut:
+    """Set (or change) the type; impact and urgency default to the type's and the
+    priority follows from the matrix. A reclassification is a timeline entry."""
+
+    def work(session: Session) -> IncidentOut:
+        incident = triage.classify(session, principal=principal, number=number, data=data)
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    set_etag(response, out.version)
+    return out
+
+
+@router.put("/{number}/priority", summary="Set impact and urgency, or override the priority")
+async def prioritize(
+    number: str, data: PriorityIn, principal: CurrentUser, writer: WriterDep, response: Response
+) -> IncidentOut:
+    """Impact and urgency give the priority through the matrix; `priority` with a
+    `reason` overrides it. Either way the change is on the timeline."""
+
+    def work(session: Session) -> IncidentOut:
+        incident = triage.prioritize(session, principal=principal, number=number, data=data)
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    set_etag(response, out.version)
+    return out
+
+
+@router.post("/{number}/acknowledge", summary="Acknowledge an incident")
+async def acknowledge(
+    number: str, principal: CurrentUser, writer: WriterDep, response: Response
+) -> IncidentOut:
+    """The control room has seen it: stops the acknowledge clock (triage does too)."""
+
+    def work(session: Session) -> IncidentOut:
+        incident = triage.acknowledge(session, principal=principal, number=number)
+        return views.incident_out(session, principal=principal, incident=incident)
+
+    out = await writer.run(work)
+    set_etag(response, out.version)
+    return out
+
+
+@router.get("/{number}/assessment", summary="The assessment record")
+async def get_assessment(number: str, principal: CurrentUser, reader: ReaderDep) -> AssessmentOut:
+    """Immediate actions, risks, suspected root cause, recommended solution, parties informed."""
+
+    def work(session: Session) -> AssessmentOut:
+        incident = service.get_or_raise(session, principal=principal, number=number)
+        return triage.assessment(session, incident_id=incident.id)
+
+    return await reader.run(work)
+
+
+@router.put("/{number}/assessment", summary="Update the assessment record")
+async def assess(
+    number: str, data: AssessmentIn, principal: CurrentUser, writer: WriterDep
+) -> AssessmentOut:
+    """Change the fields sent; each change is on the timeline with before and after."""
+    return await writer.run(
+        lambda s: triage.assess(s, principal=principal, number=number, data=data)
+    )

@@ -14,6 +14,7 @@ from murphy.core.clock import isoformat
 from murphy.incidents import changes, rules
 from murphy.incidents.models import Incident, TimelineEntry
 from murphy.sites import service as sites_service
+from murphy.taxonomy import service as taxonomy_service
 
 CHUNK = 1000
 
@@ -87,6 +88,7 @@ def _verify_chunk(
         ).all()
     )
     places = sites_service.describe(session, [changes.place_ids(i) for i in incidents])
+    types = taxonomy_service.codes(session, {i.type_id for i in incidents if i.type_id})
     for incident, place in zip(incidents, places, strict=True):
         entries = by_incident.get(incident.id, [])
         report.entries += len(entries)
@@ -107,6 +109,7 @@ def _verify_chunk(
             continue
         expected = rules.replay((e.kind, e.data) for e in entries)
         actual = _projection(incident, sites_service.codes(place), sites, numbers)
+        actual["type"] = types.get(incident.type_id) if incident.type_id else None
         diff = rules.differences(expected, actual)
         if diff:
             yield Problem(
@@ -130,4 +133,5 @@ def _projection(
         "place": place,
         "occurred_at": isoformat(incident.occurred_at) if incident.occurred_at else None,
         "merged_into": numbers.get(incident.merged_into_id) if incident.merged_into_id else None,
+        "priority": incident.priority,
     }

@@ -110,6 +110,8 @@ def apply_move(
     incident.status = move.target.value
     if move.action is Action.TRIAGE:
         incident.triaged_at, incident.triaged_by_id = now, actor_id
+        if incident.acknowledged_at is None:  # triage is an acknowledgement too
+            incident.acknowledged_at, incident.acknowledged_by_id = now, actor_id
     elif move.action is Action.RESPOND:
         incident.responding_at, incident.responding_by_id = now, actor_id
     elif move.action is Action.RESOLVE:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Select, column, false, insert, table, text
+from sqlalchemy import ColumnElement, Integer, Select, column, false, insert, table, text, true
 from sqlalchemy.orm import Session
 
 from murphy.incidents import rules
 from murphy.incidents.models import Incident, TimelineEntry
+from murphy.users.schemas import Permission, Principal
 
 # PostgreSQL: a stored generated column (made by the migration, not mapped by the ORM)
 # with a GIN index on it.
@@ -74,3 +75,20 @@ def search(session: Session, stmt: Rows, q: str) -> tuple[Rows, ColumnElement[in
 
 
 _FTS = table("incidents_fts", column("rowid", Integer))
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition for the incidents `principal` may see."""
+    if principal.can(Permission.READ):
+        cond: ColumnElement[bool] = true()
+    elif principal.can(Permission.READ_OWN):
+        cond = Incident.reporter_id == principal.id
+    else:
+        return false()
+    if principal.site_ids is not None:
+        cond = cond & Incident.site_id.in_(principal.site_ids)
+    # Restricted types (an HR matter, a sexual assault) only for those cleared for them.
+    cleared: ColumnElement[bool] = Incident.clearance.is_(None)
+    if principal.clearances:
+        cleared = cleared | Incident.clearance.in_(principal.clearances)
+    return cond & cleared

@@ -200,7 +200,17 @@ def entry_visible(kind: str, actor: str | None, principal: Principal) -> bool:
 
 # --- replay: the incident row must agree with its own timeline ------------------------
 
-REPLAYED = ("title", "description", "status", "site", "place", "occurred_at", "merged_into")
+REPLAYED = (
+    "title",
+    "description",
+    "status",
+    "site",
+    "place",
+    "occurred_at",
+    "merged_into",
+    "type",
+    "priority",
+)
 
 
 def replay(entries: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
@@ -210,10 +220,14 @@ def replay(entries: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
         if kind == "created":
             state = {k: data.get(k) for k in REPLAYED}
             state["status"] = Status.NEW.value
-            state["merged_into"] = None
+            state["merged_into"] = state["type"] = state["priority"] = None
         elif kind == "updated":
             for field, change in data.get("changes", {}).items():
                 state[field] = change.get("after")
+        elif kind in ("classified", "prioritized"):
+            state["priority"] = data.get("priority")
+            if kind == "classified":
+                state["type"] = data.get("type")
         elif kind == "transition":
             state["status"] = data["to"]
             if data.get("action") == Action.MERGE.value:

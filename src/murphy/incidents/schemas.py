@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from murphy.sites.schemas import PlaceIn, PlaceOut, SiteOut
+from murphy.sla.schemas import ClockDue, ClockOut
+from murphy.taxonomy.schemas import TypeRef
 from murphy.users.schemas import UserRef
 
 
@@ -103,10 +105,55 @@ class TransitionIn(_In):
     resolution_code: ResolutionCode | None = Field(default=None, description="Required to resolve")
 
 
+class ClassifyIn(_In):
+    """What kind of incident this is; impact and urgency default to the type's."""
+
+    type: str = Field(min_length=1, max_length=64, description="Type code, e.g. theft.vehicle")
+    impact: int | None = Field(default=None, ge=1, le=5, description="1 (worst) .. 5")
+    urgency: int | None = Field(default=None, ge=1, le=5, description="1 (worst) .. 5")
+
+
+class PriorityIn(_In):
+    """New impact and urgency (priority from the matrix), or a priority override with a reason."""
+
+    impact: int | None = Field(default=None, ge=1, le=5)
+    urgency: int | None = Field(default=None, ge=1, le=5)
+    priority: int | None = Field(default=None, ge=1, le=5, description="Override the matrix")
+    reason: str = Field(default="", max_length=2_000, description="Required with an override")
+
+
+class AssessmentIn(_In):
+    """The assessment record; only the fields sent change."""
+
+    immediate_actions: str | None = Field(default=None, max_length=20_000)
+    risks: str | None = Field(default=None, max_length=20_000)
+    suspected_root_cause: str | None = Field(default=None, max_length=20_000)
+    recommended_solution: str | None = Field(default=None, max_length=20_000)
+    parties_informed: list[str] | None = Field(default=None, max_length=50)
+
+
+class AssessmentOut(BaseModel):
+    """The assessment record of an incident."""
+
+    immediate_actions: str = ""
+    risks: str = ""
+    suspected_root_cause: str = ""
+    recommended_solution: str = ""
+    parties_informed: list[str] = []
+    updated_at: datetime | None = None
+
+
 class NoteIn(_In):
     """A note on the timeline."""
 
     body: str = Field(min_length=1, max_length=20_000)
+
+
+class Sort(StrEnum):
+    """How a list is ordered."""
+
+    NEWEST = "newest"  # newest report first
+    PRIORITY = "priority"  # the queue: unprioritized first, then P1..P5, oldest first
 
 
 class IncidentQuery(_In):
@@ -119,6 +166,9 @@ class IncidentQuery(_In):
     )
     reported_from: datetime | None = None
     reported_to: datetime | None = None
+    type: list[str] = Field(default_factory=list, description="Type codes (and their subtypes)")
+    priority: list[int] = Field(default_factory=list, description="Priorities 1-5")
+    sort: Sort = Sort.NEWEST
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=200)
 
@@ -146,6 +196,9 @@ class IncidentSummary(BaseModel):
     number: str
     title: str
     status: Status
+    priority: int | None = None
+    type: str | None = Field(default=None, description="Type name")
+    due: ClockDue | None = Field(default=None, description="The next service target due")
     site: str
     place: str
     reported_at: datetime
@@ -189,6 +242,15 @@ class IncidentOut(BaseModel):
     resolution_summary: str = ""
     cancel_reason: str = ""
     merged_into: str | None = None
+    type: TypeRef | None = None
+    impact: int | None = None
+    urgency: int | None = None
+    priority: int | None = None
+    priority_reason: str = ""
+    acknowledged: Milestone | None = None
+    major: bool = False
+    complexity: int | None = None
+    clocks: list[ClockOut] = []
     version: int
     updated_at: datetime
     allowed_transitions: list[TransitionOption]
@@ -229,6 +291,7 @@ class Change:
 
     incident: IncidentFacts
     kind: str  # the timeline entry's kind: created, transition, classified, ...
+    seq: int  # the entry's place on the timeline
     data: dict[str, Any]
     actor: str | None  # user name; None for the system (a timer)
     at: datetime

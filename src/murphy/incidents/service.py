@@ -8,35 +8,41 @@ the commit.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from murphy.core import audit, hooks, pagination
+from murphy.core import audit, hooks
 from murphy.core.clock import as_utc, isoformat, utcnow, zone
-from murphy.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from murphy.core.errors import (
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from murphy.core.events import Event, emit
-from murphy.incidents import changes, queries, rules
-from murphy.incidents.models import Incident, TimelineEntry
+from murphy.incidents import changes, listing, queries, rules
+from murphy.incidents.models import Assessment, Incident, TimelineEntry
 from murphy.incidents.schemas import (
+    Action,
     Change,
     Channel,
     IncidentCreate,
     IncidentFacts,
     IncidentPage,
     IncidentQuery,
-    IncidentSummary,
     IncidentUpdate,
     NoteIn,
     Status,
     TransitionIn,
 )
 from murphy.sites import service as sites_service
-from murphy.sites.service import PlaceIds
-from murphy.users import service as users_service
+from murphy.taxonomy import service as taxonomy_service
 from murphy.users.schemas import Permission, Principal
 
 
@@ -97,6 +103,8 @@ def report(
         timeline_head=head,
         resolution_summary="",
         cancel_reason="",
+        priority_reason="",
+        major=False,
     )
     incident.id = queries.insert_incident(session, incident)
     queries.insert_entry(
@@ -114,6 +122,15 @@ def report(
         ),
     )
     _announce(session, incident, "created", created, principal.username, now)
+    return incident
+
+
+def get(session: Session, *, incident_id: int) -> Incident:
+    """An incident by id, for the system itself (a timer, a plugin): no scope applies.
+    Never answer a caller with it; callers go through `get_or_raise`."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id}")
     return incident
 
 
@@ -135,69 +152,9 @@ def get_or_raise(
 
 
 def list(session: Session, *, principal: Principal, query: IncidentQuery) -> IncidentPage:
-    """A page of the incidents the caller may see, newest first, with filters."""
-    stmt = _SUMMARY.where(visible_to(principal))
-    order = queries.ID
-    if query.q and query.q.strip():
-        stmt, order = queries.search(session, stmt, query.q)
-    if query.status:
-        stmt = stmt.where(Incident.status.in_([s.value for s in query.status]))
-    if query.site:
-        ids = sites_service.ids_for_codes(session, query.site).values()
-        stmt = stmt.where(Incident.site_id.in_(ids))
-    if query.reported_from:
-        stmt = stmt.where(Incident.reported_at >= _aware(query.reported_from, "reported_from"))
-    if query.reported_to:
-        stmt = stmt.where(Incident.reported_at < _aware(query.reported_to, "reported_to"))
-    if query.cursor:
-        last_id = pagination.decode(query.cursor).get("id")
-        if not isinstance(last_id, int):
-            raise ValidationFailed("invalid cursor: pass next_cursor unchanged")
-        stmt = stmt.where(order < last_id)
-    page = stmt.order_by(order.desc()).limit(query.limit + 1)
-    rows = session.connection().execute(page).all()  # columns only: skip the ORM layer
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    sites = sites_service.get_by_ids(session, {r.site_id for r in rows})
-    places = sites_service.labels(
-        session,
-        [
-            PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail)
-            for r in rows
-        ],
-    )
-    names = _usernames(session, {r.reporter_id for r in rows})
-    items = [
-        IncidentSummary(
-            number=r.number,
-            title=r.title,
-            status=Status(r.status),
-            site=sites[r.site_id].code,
-            place=place,
-            reported_at=r.reported_at,
-            occurred_at=r.occurred_at,
-            reporter=names.get(r.reporter_id),
-        )
-        for r, place in zip(rows, places, strict=True)
-    ]
-    cursor = pagination.encode({"id": rows[-1].id}) if more and rows else None
-    return IncidentPage(items=items, next_cursor=cursor)
-
-
-_SUMMARY = select(
-    Incident.id,
-    Incident.number,
-    Incident.title,
-    Incident.status,
-    Incident.site_id,
-    Incident.building_id,
-    Incident.floor_id,
-    Incident.zone_id,
-    Incident.location_detail,
-    Incident.reported_at,
-    Incident.occurred_at,
-    Incident.reporter_id,
-)
+    """A page of the incidents the caller may see: newest first, or the queue order
+    (unprioritized first, then P1..P5, oldest first); a search is newest first."""
+    return listing.page(session, principal=principal, query=query)
 
 
 def update(
@@ -245,6 +202,7 @@ def transition(
         merge_into=data.target,
     )
     require(principal, rules.PERMISSION_FOR[move.action], f"{move.action.value} incidents")
+    _check_move(session, incident, move.action)
     now = now or utcnow()
     entry: dict[str, Any] = {
         "action": move.action.value,
@@ -298,23 +256,16 @@ def timeline(session: Session, *, principal: Principal, number: str) -> Sequence
     return [e for e in entries if rules.entry_visible(e.kind, e.actor, principal)]
 
 
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition for the incidents `principal` may see (sites, own reports,
+    clearances for restricted types)."""
+    return queries.visible_to(principal)
+
+
 def require(principal: Principal, permission: Permission, what: str) -> None:
     """Refuse with 403 unless the caller's role grants `permission`."""
     if not principal.can(permission):
         raise PermissionDenied(f"your role ({principal.role.value}) may not {what}")
-
-
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition for the incidents `principal` may see."""
-    if principal.can(Permission.READ):
-        cond: ColumnElement[bool] = true()
-    elif principal.can(Permission.READ_OWN):
-        cond = Incident.reporter_id == principal.id
-    else:
-        return false()
-    if principal.site_ids is not None:
-        cond = cond & Incident.site_id.in_(principal.site_ids)
-    return cond
 
 
 def append(
@@ -390,7 +341,14 @@ def _announce(
     actor: str | None,
     at: datetime,
 ) -> None:
-    change = Change(incident=facts(incident), kind=kind, data=data, actor=actor, at=at)
+    change = Change(
+        incident=facts(incident),
+        kind=kind,
+        seq=incident.timeline_length,
+        data=data,
+        actor=actor,
+        at=at,
+    )
     hooks.call(session, "incident_changed", change=change)
     emit(
         session,
@@ -424,21 +382,50 @@ def _merged_number(session: Session, incident: Incident) -> str | None:
     return session.scalar(select(Incident.number).where(Incident.id == incident.merged_into_id))
 
 
+def missing_fields(session: Session, incident: Incident) -> builtins.list[str]:
+    """The fields the incident's type requires (before resolving) that are still empty."""
+    if incident.type_id is None:
+        return []
+    kind = taxonomy_service.by_ids(session, [incident.type_id])[incident.type_id]
+    record = session.get(Assessment, incident.id)
+    filled = {
+        "description": bool(incident.description.strip()),
+        "place": any((incident.building_id, incident.zone_id, incident.location_detail.strip())),
+        "occurred_at": incident.occurred_at is not None,
+    }
+    for name in ("immediate_actions", "risks", "suspected_root_cause", "recommended_solution"):
+        filled[f"assessment.{name}"] = bool(record and (getattr(record, name) or "").strip())
+    filled["assessment.parties_informed"] = bool(record and record.parties_informed)
+    return [f for f in kind.required_fields if not filled.get(f, False)]
+
+
+def _check_move(session: Session, incident: Incident, action: Action) -> None:
+    """What a move needs beyond the lifecycle: a type and a priority to triage, the
+    type's required fields to resolve, and whatever the plugins say (open tasks)."""
+    if action is Action.TRIAGE and (incident.type_id is None or incident.priority is None):
+        raise IllegalTransition(
+            f"cannot triage {incident.number} yet: classify it first (it needs a type "
+            "and a priority)"
+        )
+    if action is Action.RESOLVE:
+        missing = missing_fields(session, incident)
+        if missing:
+            raise IllegalTransition(
+                f"cannot resolve {incident.number} yet: its type requires "
+                f"{', '.join(missing)}; fill them in first",
+                missing=missing,
+            )
+    reasons = hooks.call(
+        session, "incident_move_allowed", incident=facts(incident), action=action.value
+    )
+    refused = [r for r in reasons if r]
+    if refused:
+        raise IllegalTransition(f"cannot {action.value} {incident.number}: {refused[0]}")
+
+
 def _check_version(incident: Incident, expected: int | None) -> None:
     if expected is not None and expected != incident.version:
         raise PreconditionFailed(
             f"{incident.number} was changed by someone else (now version {incident.version}, "
             f"you had {expected}); reload it and try again"
         )
-
-
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None:
-        raise ValidationFailed(f"{name} needs a UTC offset, e.g. 2026-11-28T08:00:00Z")
-    return value
-
-
-def _usernames(session: Session, ids: set[int | None]) -> dict[int | None, str]:
-    return {
-        i: ref.username for i, ref in users_service.refs(session, [i for i in ids if i]).items()
-    }

@@ -19,10 +19,12 @@ from murphy.incidents.schemas import (
     TimelineEntryOut,
 )
 from murphy.sites import service as sites_service
+from murphy.sla import service as sla_service
+from murphy.taxonomy import service as taxonomy_service
 from murphy.users import service as users_service
 from murphy.users.schemas import Principal, UserRef
 
-_MILESTONES = ("triaged", "responding", "resolved", "closed", "cancelled")
+_MILESTONES = ("acknowledged", "triaged", "responding", "resolved", "closed", "cancelled")
 
 
 def incident_out(session: Session, *, principal: Principal, incident: Incident) -> IncidentOut:
@@ -64,6 +66,14 @@ def incident_out(session: Session, *, principal: Principal, incident: Incident) 
         updated_at=incident.updated_at,
         allowed_transitions=rules.options(Status(incident.status), principal),
         timeline=ChainHead(length=incident.timeline_length, head=incident.timeline_head),
+        type=taxonomy_service.ref(session, incident.type_id) if incident.type_id else None,
+        impact=incident.impact,
+        urgency=incident.urgency,
+        priority=incident.priority,
+        priority_reason=incident.priority_reason,
+        major=incident.major,
+        complexity=incident.complexity,
+        clocks=sla_service.clocks(session, incident_id=incident.id),
         **milestones,
     )
 

@@ -28,3 +28,15 @@ def incident_move_allowed(session: Session, incident: Any, action: str) -> str |
     `incident` is a `murphy.incidents.schemas.IncidentFacts`; `action` an `Action` value
     (`resolve`, `close`, ...). The first reason returned refuses the move with 409.
     """
+
+
+@hookspec
+def timer_handlers() -> dict[str, Any]:
+    """Handlers of durable timers, by timer kind: `{"sla.breach": handler, ...}`.
+
+    A handler is `handler(session, timer)` (`timer` a `murphy.core.timers.DueTimer`); the
+    scheduler runs it in the transaction that marks the timer fired. It must re-check
+    its subject and do nothing if the timer's reason went away (see `murphy.core.timers`).
+    Called once at start-up, without a session; a kind may have only one handler.
+    """
+    return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -67,13 +68,65 @@ class TypeIn(_In):
     @field_validator("required_fields")
     @classmethod
     def _known_fields(cls, value: list[str]) -> list[str]:
-        unknown = [f for f in value if f not in REQUIRED_FIELDS]
-        if unknown:
-            raise ValueError(
-                f"unknown required field(s) {', '.join(unknown)}: "
-                f"choose from {', '.join(REQUIRED_FIELDS)}"
-            )
-        return value
+        return known_fields(value)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords_as_text(cls, value: Any) -> Any:
+        return keywords_as_text(value)
+
+
+def known_fields(value: list[str]) -> list[str]:
+    """Refuse required fields that are not among REQUIRED_FIELDS."""
+    unknown = [f for f in value if f not in REQUIRED_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"unknown required field(s) {', '.join(unknown)}: "
+            f"choose from {', '.join(REQUIRED_FIELDS)}"
+        )
+    return value
+
+
+def keywords_as_text(value: Any) -> Any:
+    """Keywords YAML reads as numbers (`5150`, `911`) are kept as the text they were."""
+    if isinstance(value, list):
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
+        ]
+    return value
+
+
+class TypeCreate(TypeIn):
+    """A new single type: placed under `parent` (none for a category); no children."""
+
+    parent: str | None = Field(default=None, description="code of the parent type")
+    children: list[TypeIn] = Field(default_factory=list, max_length=0)
+
+
+class TypeUpdate(_In):
+    """Changes to one type; only the fields sent change. The code never changes."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=160)
+    description: str | None = Field(default=None, max_length=4000)
+    default_impact: int | None = Field(default=None, ge=1, le=5)
+    default_urgency: int | None = Field(default=None, ge=1, le=5)
+    required_fields: list[str] | None = None
+    clearance: str | None = Field(default=None, max_length=32, pattern=r"^[a-z0-9_-]*$")
+    keywords: list[str] | None = None
+    playbook: list[StepIn] | None = Field(default=None, description="a new playbook version")
+    active: bool | None = Field(
+        default=None, description="false deactivates: types are never deleted"
+    )
+
+    @field_validator("required_fields")
+    @classmethod
+    def _known_fields(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else known_fields(value)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords_as_text(cls, value: Any) -> Any:
+        return keywords_as_text(value)
 
 
 class PackIn(_In):
@@ -131,3 +184,22 @@ class LoadReport(BaseModel):
     created: int
     updated: int
     playbooks: int
+    unchanged: int = 0
+
+
+class SuggestionIn(_In):
+    """The free text of a report, to suggest a type and similar incidents from."""
+
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=20_000)
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class TypeSuggestion(BaseModel):
+    """A suggested type, with how sure and why."""
+
+    code: str
+    name: str
+    path: list[str] = Field(description="names from the category down")
+    score: float = Field(description="similarity of the text to the type, 0..1")
+    words: list[str] = Field(description="the words of the report that drove the suggestion")

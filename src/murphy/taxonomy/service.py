@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
-from murphy.core.errors import NotFound, ValidationFailed
+from murphy.core.errors import Conflict, NotFound, ValidationFailed
 from murphy.taxonomy import rules
 from murphy.taxonomy.models import IncidentType, Playbook
 from murphy.taxonomy.schemas import (
@@ -24,8 +24,11 @@ from murphy.taxonomy.schemas import (
     PackIn,
     StepIn,
     StepOut,
+    TypeCreate,
+    TypeIn,
     TypeOut,
     TypeRef,
+    TypeUpdate,
 )
 
 __all__ = ["IncidentType", "Playbook"]
@@ -54,6 +57,28 @@ def by_ids(session: Session, ids: Iterable[int]) -> dict[int, IncidentType]:
     return {
         t.id: t for t in session.scalars(select(IncidentType).where(IncidentType.id.in_(wanted)))
     }
+
+
+def names(session: Session, type_ids: Iterable[int]) -> dict[int, str]:
+    """Type names by id, for lists."""
+    wanted = set(type_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(IncidentType.id, IncidentType.name).where(IncidentType.id.in_(wanted))
+    ).all()
+    return {r.id: r.name for r in rows}
+
+
+def codes(session: Session, type_ids: Iterable[int]) -> dict[int, str]:
+    """Type codes by id."""
+    wanted = set(type_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(IncidentType.id, IncidentType.code).where(IncidentType.id.in_(wanted))
+    ).all()
+    return {r.id: r.code for r in rows}
 
 
 def ref(session: Session, type_id: int) -> TypeRef:
@@ -95,6 +120,8 @@ def tree(session: Session, *, include_inactive: bool = False) -> builtins.list[T
     for t in sorted(types.values(), key=lambda t: (rules.LEVELS.index(Level(t.level)), t.code)):
         if not (t.active or include_inactive):
             continue
+        if t.parent_id is not None and t.parent_id not in outs:
+            continue  # under an inactive parent: hidden with it
         book = books.get(t.id)
         out = outs[t.id] = TypeOut(
             code=t.code,
@@ -151,7 +178,7 @@ def load(session: Session, *, pack: PackIn, actor: str | None = None) -> LoadRep
     nodes = rules.flatten(pack.categories)
     now = utcnow()
     existing = {t.code: t for t in session.scalars(select(IncidentType))}
-    created = updated = books = 0
+    created = updated = unchanged = books = 0
     for node in nodes:
         row = existing.get(node.spec.code)
         parent = existing[node.parent] if node.parent else None
@@ -160,12 +187,62 @@ def load(session: Session, *, pack: PackIn, actor: str | None = None) -> LoadRep
             session.add(row)
             existing[row.code] = row
             created += 1
-        else:
+            _apply(row, node, parent, now)
+        elif _apply(row, node, parent, now):
             updated += 1
-        _apply(row, node, parent, now)
+        else:
+            unchanged += 1
         session.flush()
         books += _store_playbook(session, row, node.spec.playbook, now, actor)
-    return LoadReport(pack=pack.pack, created=created, updated=updated, playbooks=books)
+    return LoadReport(
+        pack=pack.pack, created=created, updated=updated, unchanged=unchanged, playbooks=books
+    )
+
+
+def create(session: Session, *, data: TypeCreate, actor: str | None = None) -> IncidentType:
+    """Add one type under `data.parent` (a category when there is none)."""
+    if get(session, code=data.code) is not None:
+        raise Conflict(f"type {data.code!r} already exists: change it with PATCH, codes are unique")
+    parent = get_or_raise(session, code=data.parent) if data.parent else None
+    depth = rules.LEVELS.index(Level(parent.level)) + 1 if parent else 0
+    if depth >= len(rules.LEVELS):
+        raise ValidationFailed(
+            f"type {data.code!r} is nested too deep: {parent.code if parent else ''!r} is a "
+            "subtype, and the tree is category → type → subtype at most"
+        )
+    rules.check_playbook(data.code, data.playbook)
+    now = utcnow()
+    spec = TypeIn.model_validate(data.model_dump(exclude={"parent"}))
+    row = IncidentType(code=data.code, created_at=now, pack=parent.pack if parent else "")
+    session.add(row)
+    _apply(row, rules.Node(spec, data.parent, rules.LEVELS[depth]), parent, now)
+    session.flush()
+    _store_playbook(session, row, data.playbook, now, actor)
+    return row
+
+
+def update(
+    session: Session, *, code: str, data: TypeUpdate, actor: str | None = None
+) -> IncidentType:
+    """Change the fields sent; a changed playbook becomes a new version, older ones stay."""
+    row = get(session, code=code)
+    if row is None:
+        raise NotFound(f"no incident type {code!r}")
+    sent = data.model_dump(exclude_unset=True, exclude={"playbook"})
+    if "clearance" in sent:
+        sent["clearance"] = sent["clearance"] or None
+    now = utcnow()
+    changed = {k: v for k, v in sent.items() if v is not None or k == "clearance"}
+    changed = {k: v for k, v in changed.items() if getattr(row, k) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        row.updated_at = now
+    if data.playbook is not None:
+        rules.check_playbook(row.code, data.playbook)
+        session.flush()
+        _store_playbook(session, row, data.playbook, now, actor)
+    return row
 
 
 def load_yaml(session: Session, *, text: str, actor: str | None = None) -> LoadReport:
@@ -196,13 +273,30 @@ def parse_pack(text: str) -> PackIn:
     if not isinstance(data, dict):
         raise ValidationFailed("a pack is a mapping with `pack` and `categories` (or `types`)")
     if "types" in data and "categories" not in data:
-        data = {**data, "categories": _nest(data.pop("types"))}
+        flat = data.pop("types")  # popped first: `{**data, ...}` would copy it along
+        data = {**data, "categories": _nest(flat)}
     try:
         return PackIn.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"pack: {where}: {first['msg']}") from exc
+        code = _code_at(data, first["loc"])
+        named = f"type {code!r}: " if code else ""
+        raise ValidationFailed(f"pack: {named}{where}: {first['msg']}") from exc
+
+
+def _code_at(data: Any, loc: tuple[int | str, ...]) -> str | None:
+    """The code of the innermost type on the path of a validation error."""
+    code = None
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("code"), str):
+            code = node["code"]
+    return code
 
 
 def export(session: Session) -> dict[str, Any]:
@@ -245,14 +339,27 @@ def _nest(flat: Any) -> list[dict[str, Any]]:
     return roots
 
 
-def _apply(row: IncidentType, node: rules.Node, parent: IncidentType | None, now: datetime) -> None:
+def _apply(row: IncidentType, node: rules.Node, parent: IncidentType | None, now: datetime) -> bool:
+    """Set a row from its spec; whether anything changed (then `updated_at` moves)."""
     spec = node.spec
-    row.name, row.description = spec.name, spec.description
-    row.parent_id = parent.id if parent else None
-    row.level = node.level.value
-    row.default_impact, row.default_urgency = spec.default_impact, spec.default_urgency
-    row.required_fields, row.clearance = spec.required_fields, spec.clearance
-    row.keywords, row.active, row.updated_at = spec.keywords, True, now
+    wanted: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "parent_id": parent.id if parent else None,
+        "level": node.level.value,
+        "default_impact": spec.default_impact,
+        "default_urgency": spec.default_urgency,
+        "required_fields": spec.required_fields,
+        "clearance": spec.clearance,
+        "keywords": spec.keywords,
+        "active": True,
+    }
+    changed = {k: v for k, v in wanted.items() if getattr(row, k, None) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        row.updated_at = now
+    return bool(changed)
 
 
 def _store_playbook(

@@ -6,23 +6,23 @@ from murphy.core.errors import ValidationFailed
 from murphy.users.schemas import Permission, Role
 
 P = Permission
-_FIELD = {P.REPORT, P.READ, P.NOTE, P.EDIT, P.RESPOND, P.RESOLVE}
-_DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN}
+_FIELD = {P.REPORT, P.READ, P.NOTE, P.EDIT, P.RESPOND, P.RESOLVE, P.WORK_TASKS}
+_DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN, P.SKIP_MANDATORY}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REPORTER: frozenset({P.REPORT, P.READ_OWN, P.NOTE}),
     Role.OFFICER: frozenset(_FIELD),
     Role.DISPATCHER: frozenset(_DISPATCH),
-    Role.SUPERVISOR: frozenset(_DISPATCH | {P.CLOSE, P.AUDIT}),
+    Role.SUPERVISOR: frozenset(_DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND}),
     Role.ANALYST: frozenset({P.READ, P.AUDIT}),
     Role.ADMIN: frozenset(Permission),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.REPORTER: "reports incidents and follows their own reports",
-    Role.OFFICER: "works incidents in the field: notes, respond, resolve",
+    Role.OFFICER: "works incidents in the field: notes, playbook tasks, respond, resolve",
     Role.DISPATCHER: "triages the queue, dispatches, cancels and merges",
-    Role.SUPERVISOR: "everything a dispatcher does, plus closing and audit",
+    Role.SUPERVISOR: "everything a dispatcher does, plus closing, audit and major incidents",
     Role.ANALYST: "reads every incident of their sites; verifies the audit chain",
     Role.ADMIN: "manages users and sites; may do everything",
 }
@@ -56,4 +56,12 @@ def normalize_username(value: str) -> str:
         raise ValidationFailed(
             f"invalid user name {value!r}: use 1-64 letters, digits, '.', '-', '_' or '@'"
         )
+    return name
+
+
+def normalize_clearance(value: str) -> str:
+    """A clearance name: lower-case letters, digits, '-' and '_' (e.g. `hr`, `safeguarding`)."""
+    name = value.strip().lower()
+    if not (1 <= len(name) <= 32) or not all(c.isalnum() or c in "-_" for c in name):
+        raise ValidationFailed(f"invalid clearance {value!r}: use 1-32 letters, digits, '-' or '_'")
     return name

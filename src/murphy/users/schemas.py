@@ -38,13 +38,20 @@ class Permission(StrEnum):
     AUDIT = "audit.verify"
     MANAGE_USERS = "admin.users"
     MANAGE_SITES = "admin.sites"
+    MANAGE_SETTINGS = "admin.settings"  # priority matrix and service targets
+    MANAGE_TAXONOMY = "admin.taxonomy"
+    MANAGE_RULES = "admin.rules"  # escalation rules and the outbox
+    WORK_TASKS = "task.work"  # complete playbook tasks, skip optional ones
+    SKIP_MANDATORY = "task.skip_mandatory"  # skip a mandatory step (with a reason)
+    COMMAND = "incident.command"  # declare major incidents, assign ICS roles
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: identity, role, permissions and site scope.
+    """The authenticated caller: identity, role, permissions, site scope, clearances.
 
-    `site_ids` is None for someone who sees every site.
+    `site_ids` is None for someone who sees every site. `clearances` name the
+    restricted incident types (an HR matter, a sexual assault) the caller may see.
     """
 
     id: int
@@ -53,6 +60,7 @@ class Principal:
     role: Role
     permissions: frozenset[Permission]
     site_ids: frozenset[int] | None
+    clearances: frozenset[str] = frozenset()
 
     def can(self, permission: Permission) -> bool:
         """Whether the role grants `permission`."""
@@ -74,6 +82,9 @@ class UserIn(BaseModel):
     role: Role
     sites: list[str] = Field(default_factory=list, description="Site codes the user may see")
     all_sites: bool = Field(default=False, description="Sees every site, present and future")
+    clearances: list[str] = Field(
+        default_factory=list, description="Restricted types the user may see (e.g. hr)"
+    )
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -91,6 +102,7 @@ class UserOut(UserRef):
     role: Role
     sites: list[str]
     all_sites: bool
+    clearances: list[str] = []
     is_active: bool
 
 

@@ -17,7 +17,7 @@ from murphy.core.clock import utcnow
 from murphy.core.errors import Conflict, NotFound, ValidationFailed
 from murphy.sites import service as sites_service
 from murphy.users import rules
-from murphy.users.models import ApiToken, User, UserSite, WebSession
+from murphy.users.models import ApiToken, User, UserClearance, UserSite, WebSession
 from murphy.users.rules import ROLE_PERMISSIONS
 from murphy.users.schemas import Principal, Role, TokenOut, UserIn, UserOut, UserRef
 
@@ -75,8 +75,30 @@ def create(
     session.add(user)
     session.flush()
     session.add_all(UserSite(user_id=user.id, site_id=sid) for sid in site_ids.values())
+    for clearance in sorted(set(data.clearances)):
+        grant_clearance(session, user=user, clearance=clearance)
     session.flush()
     return user
+
+
+def grant_clearance(session: Session, *, user: User, clearance: str) -> None:
+    """Let `user` see incidents of types restricted to `clearance`."""
+    name = rules.normalize_clearance(clearance)
+    if name not in _clearances(session, user.id):
+        session.add(UserClearance(user_id=user.id, clearance=name))
+        session.flush()
+    forget_tokens()
+
+
+def revoke_clearance(session: Session, *, user: User, clearance: str) -> None:
+    """Take a clearance away; it takes effect on the user's next request."""
+    session.execute(
+        delete(UserClearance).where(
+            UserClearance.user_id == user.id,
+            UserClearance.clearance == rules.normalize_clearance(clearance),
+        )
+    )
+    forget_tokens()
 
 
 def get(session: Session, *, username: str) -> User | None:
@@ -113,6 +135,7 @@ def to_out(session: Session, user: User) -> UserOut:
         role=Role(user.role),
         sites=codes,
         all_sites=user.all_sites,
+        clearances=sorted(_clearances(session, user.id)),
         is_active=user.is_active,
     )
 
@@ -135,6 +158,7 @@ def principal(session: Session, user: User) -> Principal:
         role=Role(user.role),
         permissions=ROLE_PERMISSIONS[Role(user.role)],
         site_ids=None if user.all_sites else frozenset(_site_ids(session, user.id)),
+        clearances=frozenset(_clearances(session, user.id)),
     )
 
 
@@ -208,6 +232,7 @@ def principal_for_token(
         role=role,
         permissions=ROLE_PERMISSIONS[role],
         site_ids=site_ids,
+        clearances=frozenset(conn.execute(_USER_CLEARANCES, {"user_id": row.id}).scalars()),
     )
 
 
@@ -225,6 +250,9 @@ _TOKEN_USER = (
     .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
 _USER_SITES = select(UserSite.site_id).where(UserSite.user_id == bindparam("user_id"))
+_USER_CLEARANCES = select(UserClearance.clearance).where(
+    UserClearance.user_id == bindparam("user_id")
+)
 _USER_REFS = select(User.id, User.username, User.display_name).where(
     User.id.in_(bindparam("ids", expanding=True))
 )
@@ -334,6 +362,12 @@ def _hash_for(password: str, precomputed: str | None) -> str:
     if precomputed is not None and security.verify_password(precomputed, password):
         return precomputed
     return security.hash_password(password)
+
+
+def _clearances(session: Session, user_id: int) -> set[str]:
+    return set(
+        session.scalars(select(UserClearance.clearance).where(UserClearance.user_id == user_id))
+    )
 
 
 def _site_ids(session: Session, user_id: int) -> set[int]:

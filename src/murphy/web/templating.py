@@ -29,6 +29,16 @@ def clock(value: datetime | None, tz: str = "UTC") -> str:
     return local_time(value, tz, "%H:%M %Z")
 
 
+def soon(value: datetime | None, tz: str = "UTC", now: datetime | None = None) -> str:
+    """A time coming up (or just gone): '03:12 CET' today, 'Sun 03:12 CET' another day."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    fmt = "%H:%M %Z" if value.astimezone(zone).date() == today else "%a %H:%M %Z"
+    return local_time(value, tz, fmt)
+
+
 def day(value: datetime | None, tz: str = "UTC") -> str:
     """The date in the site's zone, spelled for reading: 'Sat 28 Nov 2026'."""
     return local_time(value, tz, "%a %d %b %Y")
@@ -66,6 +76,45 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} d"
 
 
+def minutes(value: int | None) -> str:
+    """A duration in minutes, briefly: '15 min', '1 h', '4 h 30 min', '2 d'."""
+    if value is None:
+        return ""
+    days, rest = divmod(int(value), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (mins, "min")]
+    return " ".join(f"{n} {unit}" for n, unit in parts if n) or "0 min"
+
+
+CLOCK_NAMES = {"acknowledge": "Acknowledge", "respond": "On scene", "resolve": "Resolve"}
+
+
+def clock_name(kind: str) -> str:
+    """A service-target clock as people call it: 'respond' is 'On scene'."""
+    return CLOCK_NAMES.get(kind, humanize(kind))
+
+
+WARN_SECONDS = 5 * 60  # a service target this close is amber, whatever its length
+WARN_SHARE = 0.25  # ... and so is one with less than a quarter of its time left
+
+
+def due_state(
+    due: datetime | None,
+    total_minutes: int | None = None,
+    breached: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """How a service target stands: 'ok', 'warn' (amber) or 'breach' (red)."""
+    if due is None:
+        return "ok"
+    left = (due - (now or datetime.now(UTC))).total_seconds()
+    if breached or left < 0:
+        return "breach"
+    if left < WARN_SECONDS or (total_minutes and left < WARN_SHARE * total_minutes * 60):
+        return "warn"
+    return "ok"
+
+
 def humanize(value: object) -> str:
     """A code as words: 'false_alarm' -> 'False alarm'."""
     text = str(getattr(value, "value", value) or "").replace("_", " ").strip()
@@ -87,6 +136,7 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "me": getattr(state, "principal", None),
         "csrf_token": getattr(state, "csrf_token", ""),
+        "now": datetime.now(UTC),
     }
 
 
@@ -99,6 +149,7 @@ def make(templates: Jinja2Templates) -> Jinja2Templates:
         "local_time": local_time,
         "zoned": zoned,
         "clock": clock,
+        "soon": soon,
         "day": day,
         "input_value": input_value,
         "iso": iso,
@@ -106,8 +157,12 @@ def make(templates: Jinja2Templates) -> Jinja2Templates:
         "ago": ago,
         "humanize": humanize,
         "sentence": sentence,
+        "due_state": due_state,
+        "minutes": minutes,
+        "clock_name": clock_name,
     }.items():
         env.filters[name] = fn
     env.globals["version"] = __version__
+    env.globals["clock_names"] = CLOCK_NAMES
     templates.context_processors.append(page_context)
     return templates

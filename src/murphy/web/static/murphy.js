@@ -52,7 +52,118 @@
     }, seconds * 1000);
   }
 
+  // Service-target countdowns: tick every second from the server's due time. The page's
+  // <meta name="murphy-now"> corrects for a browser clock that is off.
+  var WARN_SECONDS = 5 * 60;
+  var WARN_SHARE = 0.25;
+  var skew = 0;
+
+  function readSkew() {
+    var meta = document.querySelector('meta[name="murphy-now"]');
+    var server = meta ? Date.parse(meta.getAttribute("content")) : NaN;
+    if (!isNaN(server)) skew = server - Date.now();
+  }
+
+  function two(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function span(seconds) {
+    var s = Math.floor(seconds);
+    var d = Math.floor(s / 86400);
+    var h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60);
+    if (d > 0) return d + " d " + h + " h";
+    if (h > 0) return h + " h " + two(m) + " min";
+    return m + ":" + two(s % 60);
+  }
+
+  function tick(el) {
+    var due = Date.parse(el.getAttribute("data-due"));
+    if (isNaN(due)) return;
+    var left = (due - (Date.now() + skew)) / 1000;
+    var total = parseFloat(el.getAttribute("data-total"));
+    var state = "ok";
+    if (left < 0 || el.hasAttribute("data-breached")) state = "breach";
+    else if (left < WARN_SECONDS || (total > 0 && left < WARN_SHARE * total)) state = "warn";
+    el.classList.remove("due-ok", "due-warn", "due-breach");
+    el.classList.add("due-" + state);
+    var text = el.querySelector(".due-left");
+    if (text) text.textContent = left >= 0 ? span(left) + " left" : "overdue " + span(-left);
+  }
+
+  function startCountdowns() {
+    var clocks = document.querySelectorAll("[data-due]");
+    if (!clocks.length) return;
+    readSkew();
+    function all() {
+      clocks.forEach(tick);
+    }
+    all();
+    window.setInterval(all, 1000);
+  }
+
+  // The classify and priority forms: a type brings its default impact and urgency, and
+  // the priority that impact x urgency give is shown before saving.
+  function priorityPreview(form) {
+    var matrix;
+    try {
+      matrix = JSON.parse(form.getAttribute("data-matrix"));
+    } catch (e) {
+      return;
+    }
+    var type = form.querySelector("[data-type-select]");
+    var impact = form.querySelector('[data-scale="impact"]');
+    var urgency = form.querySelector('[data-scale="urgency"]');
+    var box = form.querySelector("[data-priority-preview]");
+    var out = form.querySelector("[data-priority-out]");
+    var override = form.querySelector("[data-override]");
+    var reason = form.querySelector("[data-override-reason]");
+    if (!impact || !urgency || !box || !out) return;
+    function chosen(select, key) {
+      if (select.value) return parseInt(select.value, 10);
+      var option = type && type.selectedOptions[0];
+      var fallback = option && option.getAttribute("data-" + key);
+      return fallback ? parseInt(fallback, 10) : NaN;
+    }
+    function show() {
+      var i = chosen(impact, "impact");
+      var u = chosen(urgency, "urgency");
+      if (isNaN(i) || isNaN(u) || !matrix[i - 1]) {
+        box.hidden = true;
+        return;
+      }
+      var p = matrix[i - 1][u - 1];
+      var forced = override && override.value ? parseInt(override.value, 10) : NaN;
+      out.className = "prio prio-" + (forced || p);
+      out.textContent = "P" + (forced || p);
+      var note = box.querySelector("[data-priority-note]");
+      if (note) {
+        note.textContent =
+          forced && forced !== p ? "(the matrix says P" + p + ")" : "(impact " + i + " × urgency " + u + ")";
+      }
+      box.hidden = false;
+      if (reason) reason.required = !!forced;
+    }
+    if (type) {
+      type.addEventListener("change", function () {
+        var option = type.selectedOptions[0];
+        if (option && option.getAttribute("data-impact")) {
+          impact.value = option.getAttribute("data-impact");
+          urgency.value = option.getAttribute("data-urgency");
+        }
+        show();
+      });
+    }
+    [impact, urgency, override].forEach(function (el) {
+      if (el) el.addEventListener("change", show);
+    });
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    startCountdowns();
+    document.querySelectorAll("form[data-matrix]").forEach(priorityPreview);
     document.querySelectorAll("form").forEach(function (form) {
       linkSiteToPlaces(form);
       if (form.method.toLowerCase() === "post") sendOnce(form);

@@ -1,0 +1,287 @@
+"""What the incident pages share: redirects, the error path of a form post, the incident
+page itself (with its classification, assessment and service-target panels), and the
+words the forms use.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from murphy.core.errors import MurphyError, NotFound
+from murphy.ics import service as ics_service
+from murphy.ics.schemas import TITLES as ICS_TITLES
+from murphy.ics.schemas import IcsOut
+from murphy.incidents import rules, service, triage, views, wording
+from murphy.incidents.models import Incident
+from murphy.incidents.schemas import Action, IncidentOut, Status
+from murphy.playbooks import service as playbooks_service
+from murphy.playbooks.schemas import TaskList, TaskOut
+from murphy.sites import service as sites_service
+from murphy.sites.schemas import SiteDetail, SiteOut
+from murphy.sla import service as sla_service
+from murphy.taxonomy import service as taxonomy_service
+from murphy.taxonomy.schemas import TypeOut
+from murphy.users import service as users_service
+from murphy.users.schemas import Permission, Principal, UserRef
+from murphy.web import forms, places
+from murphy.web.forms import FormModel, render
+
+M = TypeVar("M", bound=BaseModel)
+
+BUTTONS = {**rules.LABELS, Action.CANCEL: "Cancel incident"}
+PRIMARY = frozenset({Action.TRIAGE, Action.RESPOND, Action.RESOLVE, Action.CLOSE})
+
+IMPACTS = {
+    1: "Extensive: many people, a whole site",
+    2: "Significant: a building, a department",
+    3: "Moderate: a group, one area",
+    4: "Minor: one person, one item",
+    5: "Minimal: no real harm",
+}
+URGENCIES = {
+    1: "Critical: act now",
+    2: "High: within minutes",
+    3: "Medium: within the hour",
+    4: "Low: this shift",
+    5: "Planning: no time pressure",
+}
+
+# Field names of the assessment and of required fields, as the forms show them.
+ASSESSMENT_LABELS = {
+    "immediate_actions": "Immediate actions taken",
+    "risks": "Risks",
+    "suspected_root_cause": "Suspected root cause",
+    "recommended_solution": "Recommended solution",
+    "parties_informed": "Parties informed",
+}
+REQUIRED_LABELS = {
+    "description": "the description",
+    "place": "the place",
+    "occurred_at": "when it happened",
+    **{f"assessment.{k}": f"{v.lower()} (assessment)" for k, v in ASSESSMENT_LABELS.items()},
+}
+WORDS = {**wording.MESSAGE_WORDS, **{k: v for k, v in REQUIRED_LABELS.items() if "." in k}}
+LABELS = {
+    **wording.FIELDS,
+    "type": "Type",
+    "impact": "Impact",
+    "urgency": "Urgency",
+    "priority": "Priority",
+    **ASSESSMENT_LABELS,
+}
+
+
+def see(number: str, anchor: str = "") -> Response:
+    """Post/redirect/get to an incident's page."""
+    return RedirectResponse(f"/incidents/{number}" + (f"#{anchor}" if anchor else ""), 303)
+
+
+def checked(model: type[M], **fields: Any) -> M:
+    """`model` from form fields; problems named with the pages' field labels."""
+    return forms.validated(model, LABELS, **fields)
+
+
+def plain(exc: MurphyError) -> str:
+    """A service message in the pages' words."""
+    return forms.plain(exc.detail, WORDS)
+
+
+def failed(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    number: str,
+    exc: MurphyError,
+    what: str,
+    **kept: FormModel,
+) -> Response:
+    """Undo the attempt and show the incident again with the message and the typed input."""
+    if isinstance(exc, NotFound):
+        raise exc
+    session.rollback()
+    return incident_page(
+        request,
+        session,
+        principal,
+        number,
+        error=plain(exc),
+        error_title=what,
+        status=exc.status,
+        kept=kept,
+    )
+
+
+def incident_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    number: str,
+    *,
+    error: str = "",
+    error_title: str = "",
+    status: int = 200,
+    kept: dict[str, FormModel] | None = None,
+) -> Response:
+    """One incident: details, next step, classification, assessment, clocks, timeline."""
+    incident = service.get_or_raise(session, principal=principal, number=number)
+    out = views.incident_out(session, principal=principal, incident=incident)
+    entries = service.timeline(session, principal=principal, number=incident.number)
+    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
+    detail = sites_service.detail(session, site=site)
+    work = _work(session, principal, out)
+    moves = _moves(session, principal, incident, out)
+    open_steps = [t.title for t in work["tasks"].tasks if t.mandatory and t.state.value == "open"]
+    if open_steps:
+        why = (f"Mandatory playbook steps are still open: {'; '.join(open_steps)}.", "tasks")
+        for action in (Action.RESOLVE.value, Action.CLOSE.value):
+            moves["blocked"].setdefault(action, []).insert(0, why)
+    context = {
+        "incident": out,
+        "tz": out.site.timezone,
+        "timeline": views.timeline_out(session, entries),
+        "site_detail": detail,
+        "place_value": places.value(out.site.code, out.place),
+        "place_text": places.describer(detail),
+        **moves,
+        **_triage(session, principal, incident, out),
+        **work,
+        "can_note": principal.can(Permission.NOTE) and out.status is not Status.MERGED,
+        "can_edit": principal.can(Permission.EDIT) and out.status in rules.EDITABLE,
+        "labels": BUTTONS,
+        "done": wording.DONE,
+        "resolution_labels": wording.RESOLUTIONS,
+        "channel_labels": wording.CHANNELS,
+        "error": error,
+        "error_title": error_title,
+        "kept": kept or {},
+    }
+    return render(request, "incident.html", context, status)
+
+
+def _moves(
+    session: Session, principal: Principal, incident: Incident, out: IncidentOut
+) -> dict[str, Any]:
+    """The lifecycle buttons, and why a primary one cannot be pressed yet."""
+    moves = out.allowed_transitions
+    blocked: dict[str, list[tuple[str, str]]] = {}
+    if out.type is None or out.priority is None:
+        why = "Classify it first: triage needs a type and a priority."
+        blocked[Action.TRIAGE.value] = [(why, "")]
+    missing = service.missing_fields(session, incident)
+    if missing:
+        names = ", ".join(REQUIRED_LABELS.get(f, f) for f in missing)
+        anchor = "assessment" if any(f.startswith("assessment.") for f in missing) else ""
+        why = f"Its type needs {names} before it can be resolved."
+        blocked[Action.RESOLVE.value] = [(why, anchor)]
+    return {
+        "primary_moves": [m for m in moves if m.action in PRIMARY],
+        "other_moves": [m for m in moves if m.action not in PRIMARY],
+        "blocked": blocked,
+        "missing": missing,
+        "missing_assessment": [f for f in missing if f.startswith("assessment.")],
+    }
+
+
+def _triage(
+    session: Session, principal: Principal, incident: Incident, out: IncidentOut
+) -> dict[str, Any]:
+    """What the classification, priority, assessment and clock panels need."""
+    editable = out.status in rules.EDITABLE
+    record = triage.assessment(session, incident_id=incident.id)
+    can_triage = principal.can(Permission.TRIAGE) and editable
+    return {
+        "can_classify": can_triage,
+        "can_acknowledge": principal.can(Permission.TRIAGE)
+        and out.acknowledged is None
+        and out.status is Status.NEW,
+        "can_assess": principal.can(Permission.EDIT) and editable,
+        "types": type_groups(session) if can_triage else [],
+        "matrix": sla_service.matrix(session).matrix,
+        "impacts": IMPACTS,
+        "urgencies": URGENCIES,
+        "assessment": record,
+        "assessment_filled": any(getattr(record, name) for name in ASSESSMENT_LABELS),
+        "assessment_labels": ASSESSMENT_LABELS,
+        "clearance": incident.clearance,
+    }
+
+
+def _work(session: Session, principal: Principal, out: IncidentOut) -> dict[str, Any]:
+    """The playbook checklist and, for a major incident, the ICS roster."""
+    readable = principal.can(Permission.READ)
+    tasks = playbooks_service.tasks(session, principal=principal, number=out.number)
+    live = out.status in rules.EDITABLE
+    command = principal.can(Permission.COMMAND) and live
+    ics: IcsOut | None = None
+    if readable and (out.major or command):
+        ics = ics_service.roster(session, principal=principal, number=out.number)
+    return {
+        "tasks": tasks if readable else TaskList(playbook=None, tasks=[], open_mandatory=[]),
+        "may_work": lambda t: live and _may_work(principal, t),
+        "may_skip": lambda t: (
+            live
+            and _may_work(principal, t)
+            and (not t.mandatory or principal.can(Permission.SKIP_MANDATORY))
+        ),
+        "ics": ics,
+        "ics_titles": {role.value: title for role, title in ICS_TITLES.items()},
+        "can_command": command and out.status in rules.OPEN,
+        "people": _people(session, out.site.code) if command else [],
+    }
+
+
+def _may_work(principal: Principal, task: TaskOut) -> bool:
+    """Whether the caller may complete or skip `task` (its owner always may)."""
+    if task.state.value != "open":
+        return False
+    owner = task.owner
+    mine = (owner.user is not None and owner.user.username == principal.username) or (
+        owner.role is not None and owner.role == principal.role.value
+    )
+    return principal.can(Permission.WORK_TASKS) or mine
+
+
+def _people(session: Session, site: str) -> list[UserRef]:
+    """Active users who work at `site`, for the ICS role pickers."""
+    found = []
+    for user in users_service.list(session):
+        if not user.is_active:
+            continue
+        out = users_service.to_out(session, user)
+        if out.all_sites or site in out.sites:
+            found.append(UserRef(username=out.username, display_name=out.display_name))
+    return sorted(found, key=lambda u: u.display_name.lower())
+
+
+def type_groups(session: Session) -> list[tuple[TypeOut, list[tuple[TypeOut, str]]]]:
+    """The active types under each category, with the label the picker shows them by."""
+    groups = []
+    for category in taxonomy_service.tree(session):
+        options: list[tuple[TypeOut, str]] = []
+        for kind in category.children:
+            options.append((kind, kind.name))
+            options.extend((sub, f"{kind.name} › {sub.name}") for sub in kind.children)
+        if options:
+            groups.append((category, options))
+    return groups
+
+
+def my_sites(session: Session, principal: Principal) -> list[SiteOut]:
+    """The sites the caller may see, by code."""
+    return [
+        sites_service.to_out(s) for s in sites_service.list(session) if principal.sees_site(s.id)
+    ]
+
+
+def my_site_details(session: Session, principal: Principal) -> list[SiteDetail]:
+    """The caller's sites with their buildings, floors and zones, for the place picker."""
+    return [
+        sites_service.detail(session, site=s)
+        for s in sites_service.list(session)
+        if principal.sees_site(s.id)
+    ]

@@ -1,0 +1,137 @@
+"""Pydantic models for escalation rules and the outbox, and the event vocabulary.
+
+The outbox payload is a contract with delivery (docs/outbox.md): `PAYLOAD_SCHEMA`
+changes only when a field is removed or changes meaning.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PAYLOAD_SCHEMA = 1
+
+TRANSITION_EVENTS = tuple(
+    f"incident.{a}" for a in ("triage", "respond", "resolve", "close", "reopen", "cancel", "merge")
+)
+EVENTS: tuple[str, ...] = (
+    "incident.reported",
+    "incident.classified",
+    "incident.prioritized",
+    *TRANSITION_EVENTS,
+    "sla.breached",
+    "task.skipped",
+    "ics.declared",
+)
+
+
+class RecipientKind(StrEnum):
+    """Who a message is for: everyone of a role (at the incident's site), one user, or
+    an outside party."""
+
+    ROLE = "role"
+    USER = "user"
+    EXTERNAL = "external"
+
+
+class ExternalChannel(StrEnum):
+    """How an outside party is reached, from the form of its address."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+
+class OutboxState(StrEnum):
+    """Where an outbox message is. Delivery picks `pending` (and adds its own states);
+    `withheld` messages are never delivered: the recipient may not see the incident."""
+
+    PENDING = "pending"
+    WITHHELD = "withheld"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RecipientIn(_In):
+    """Exactly one of `role`, `user` or `external` (an email address, a phone number in
+    international form such as +4930123456, or an http(s) webhook URL)."""
+
+    role: str | None = Field(default=None, max_length=16)
+    user: str | None = Field(default=None, max_length=64)
+    external: str | None = Field(default=None, max_length=254)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RecipientIn:
+        given = [v for v in (self.role, self.user, self.external) if v]
+        if len(given) != 1:
+            raise ValueError("a recipient is exactly one of role, user or external")
+        return self
+
+
+class RuleIn(_In):
+    """An escalation rule: when one of `events` happens to an incident that matches
+    `types` (and their subtypes), `priorities` and `sites` (empty: any), tell `recipients`."""
+
+    name: str = Field(min_length=1, max_length=120)
+    events: list[str] = Field(min_length=1, max_length=len(EVENTS))
+    types: list[str] = Field(default_factory=list, max_length=200, description="Type codes")
+    priorities: list[int] = Field(default_factory=list, max_length=5)
+    sites: list[str] = Field(default_factory=list, max_length=200, description="Site codes")
+    recipients: list[RecipientIn] = Field(min_length=1, max_length=50)
+    active: bool = True
+
+
+class RulePatch(_In):
+    """A change to a rule; only the fields sent change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    events: list[str] | None = Field(default=None, min_length=1, max_length=len(EVENTS))
+    types: list[str] | None = Field(default=None, max_length=200)
+    priorities: list[int] | None = Field(default=None, max_length=5)
+    sites: list[str] | None = Field(default=None, max_length=200)
+    recipients: list[RecipientIn] | None = Field(default=None, min_length=1, max_length=50)
+    active: bool | None = None
+
+
+class RuleOut(BaseModel):
+    """An escalation rule as stored."""
+
+    id: int
+    name: str
+    events: list[str]
+    types: list[str]
+    priorities: list[int]
+    sites: list[str]
+    recipients: list[dict[str, str]] = Field(
+        description='Each {"role": ...}, {"user": ...} or {"external": ...}'
+    )
+    active: bool
+    created_at: datetime
+
+
+class OutboxQuery(_In):
+    """Filters of the outbox listing."""
+
+    state: str | None = Field(default=None, max_length=12)
+    incident: str | None = Field(default=None, max_length=24, description="Incident number")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class OutboxOut(BaseModel):
+    """A notification request in the outbox."""
+
+    id: int
+    dedup_key: str
+    event: str
+    incident: str | None
+    rule_id: int | None
+    recipient_kind: RecipientKind
+    recipient: str
+    state: str
+    created_at: datetime
+    payload: dict[str, Any]

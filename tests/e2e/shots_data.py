@@ -1,0 +1,272 @@
+"""The data the screenshots show: two sites, four people, the shipped taxonomy packs and
+~17 incidents in every status, classified and prioritized, with playbooks being worked.
+Everything goes through the services, as real use does. Not a test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from murphy.core.clock import utcnow
+from murphy.core.db import Database
+from murphy.ics import service as ics
+from murphy.ics.schemas import AssignIn, DeclareIn, IcsRole, PersonIn
+from murphy.incidents import service as incidents
+from murphy.incidents import triage
+from murphy.incidents.schemas import (
+    AssessmentIn,
+    ClassifyIn,
+    IncidentCreate,
+    IncidentUpdate,
+    NoteIn,
+    PriorityIn,
+    ResolutionCode,
+    Status,
+    TransitionIn,
+)
+from murphy.playbooks import service as playbooks
+from murphy.playbooks.schemas import TaskDoneIn
+from murphy.sites import service as sites
+from murphy.sites.schemas import BuildingIn, FloorIn, PlaceIn, SiteIn, ZoneIn
+from murphy.taxonomy import service as taxonomy
+from murphy.users import service as users
+from murphy.users.schemas import Principal, Role, UserIn
+from tests.factories import PASSWORD
+
+# title, site, zone, minutes ago, type (None: not classified yet), the moves to make
+STORIES: list[tuple[str, str, str | None, int, str | None, list[Status]]] = [
+    ("Fire alarm, 3rd floor east wing", "HQ", "EAST3", 2, None, []),
+    ("Aggressive visitor at reception desk", "MERCY", "ED-WAIT", 4, "hc.wpv.type2", []),
+    ("Tailgating through turnstile 2", "HQ", "LOBBY", 9, "access.tailgating", [Status.TRIAGED]),
+    ("Water leak above server racks", "HQ", "SERVER", 16, "safety.utility", [Status.TRIAGED, Status.RESPONDING]),
+    ("Patient wandering, dementia ward", "MERCY", "WARD4", 23, "hc.patient.wandering", [Status.TRIAGED, Status.RESPONDING]),
+    ("Suspicious parcel in loading bay", "HQ", "DOCK", 38, "suspicious.package", [Status.TRIAGED]),
+    ("Car window smashed, level P2", "HQ", "CARPARK", 55, None, []),
+    ("Badge reader offline, north door", "HQ", "LOBBY", 80, "crossover.security_system", [Status.TRIAGED, Status.RESPONDING]),
+    ("Theft of laptop from meeting room 4.12", "HQ", None, 130, "theft.property.it", [Status.TRIAGED]),
+    ("Lift stuck between floors 2 and 3", "MERCY", None, 190, "hc.emergency.utility", [Status.TRIAGED, Status.RESPONDING]),
+    ("Harassment complaint against a shift lead", "HQ", None, 240, "investigation.hr.harassment", [Status.TRIAGED]),
+    ("Intruder alarm, pharmacy store", "MERCY", "PHARM", 260, "hc.drugs.security", [Status.CANCELLED]),
+    ("Smoke smell in stairwell B", "HQ", "EAST3", 420, "safety.fire_alarm", [Status.TRIAGED, Status.RESPONDING, Status.RESOLVED]),
+    ("Verbal abuse towards nurse, ward 4", "MERCY", "WARD4", 900, "hc.wpv.type2.verbal", [Status.TRIAGED, Status.RESPONDING, Status.RESOLVED, Status.CLOSED]),
+    ("Door propped open, fire exit 7", "HQ", "DOCK", 1500, "access.held_door", [Status.TRIAGED, Status.RESPONDING, Status.RESOLVED, Status.CLOSED]),
+]  # fmt: skip
+
+ASSESSMENT = {
+    "immediate_actions": "Officer sent to the scene; area checked and made safe.",
+    "risks": "Repeat within the shift; staff anxious.",
+    "suspected_root_cause": "Door closer broken since last week.",
+    "recommended_solution": "Repair the closer; add the door to the night patrol.",
+    "parties_informed": ["Duty manager", "Facilities help desk"],
+}
+
+
+def build_sites(db: Database) -> None:
+    """Two sites in different zones with buildings, floors and zones."""
+    with db.transaction() as s:
+        hq = sites.create(s, data=SiteIn(code="HQ", name="Riverside HQ", timezone="Europe/Berlin"))
+        main = sites.add_building(s, site=hq, data=BuildingIn(code="MAIN", name="Main building"))
+        for level in (0, 1, 2, 3):
+            name = "Ground floor" if level == 0 else f"Floor {level}"
+            sites.add_floor(s, building=main, data=FloorIn(code=str(level), name=name, level=level))
+        for code, name, floor in [
+            ("LOBBY", "Lobby", "0"),
+            ("DOCK", "Loading bay", "0"),
+            ("SERVER", "Server room", "1"),
+            ("EAST3", "East wing", "3"),
+        ]:
+            zone = ZoneIn(code=code, name=name, building="MAIN", floor=floor)
+            sites.add_zone(s, site=hq, data=zone)
+        sites.add_zone(s, site=hq, data=ZoneIn(code="CARPARK", name="Car park P2"))
+        mercy = sites.create(
+            s, data=SiteIn(code="MERCY", name="Mercy Hospital", timezone="America/New_York")
+        )
+        ed = sites.add_building(s, site=mercy, data=BuildingIn(code="ED", name="Emergency dept."))
+        sites.add_floor(s, building=ed, data=FloorIn(code="G", name="Ground floor", level=0))
+        sites.add_floor(s, building=ed, data=FloorIn(code="4", name="Floor 4", level=4))
+        for code, name, floor in [
+            ("ED-WAIT", "Waiting room", "G"),
+            ("PHARM", "Pharmacy", "G"),
+            ("WARD4", "Ward 4", "4"),
+        ]:
+            zone = ZoneIn(code=code, name=name, building="ED", floor=floor)
+            sites.add_zone(s, site=mercy, data=zone)
+
+
+def build_people(db: Database) -> dict[str, Principal]:
+    """A dispatcher (cleared for HR matters), a supervisor, an officer and an admin."""
+    people = {}
+    with db.transaction() as s:
+        for username, display, role, clearances in [
+            ("dana", "Dana Okafor", Role.DISPATCHER, ["hr"]),
+            ("sam", "Sam Lindqvist", Role.SUPERVISOR, ["hr", "safeguarding"]),
+            ("olu", "Olu Mensah", Role.OFFICER, []),
+            ("root", "Rita Admin", Role.ADMIN, []),
+        ]:
+            data = UserIn(
+                username=username,
+                display_name=display,
+                role=role,
+                all_sites=True,
+                clearances=clearances,
+                password=PASSWORD,
+            )
+            people[username] = users.principal(s, users.create(s, data=data))
+    return people
+
+
+def build_taxonomy(db: Database) -> None:
+    """The three shipped packs."""
+    with db.transaction() as s:
+        for pack in taxonomy.PACKS:
+            taxonomy.load_pack(s, name=pack)
+
+
+def move(db: Database, who: Principal, number: str, to: Status, at: datetime, **extra: Any) -> None:
+    """One lifecycle move, with what it needs (the playbook and required fields first)."""
+    if to is Status.RESOLVED:
+        extra.setdefault("resolution_code", ResolutionCode.RESOLVED)
+        finish(db, who, number, at - timedelta(seconds=30))
+    if to is Status.CANCELLED:
+        extra.setdefault("reason", "Contractor testing the sensor; confirmed by facilities.")
+    with db.transaction() as s:
+        incidents.transition(
+            s, principal=who, number=number, data=TransitionIn(to=to, **extra), now=at
+        )
+
+
+def finish(db: Database, who: Principal, number: str, at: datetime) -> None:
+    """Work the open tasks (every question answered no) and fill the required fields."""
+    with db.transaction() as s:
+        for _ in range(10):  # an answer may bring new steps
+            todo = [t for t in playbooks.tasks(s, principal=who, number=number).tasks]
+            todo = [t for t in todo if t.state.value == "open" and t.mandatory]
+            if not todo:
+                break
+            for task in todo:
+                answer = False if task.question else None
+                data = TaskDoneIn(answer=answer)
+                playbooks.complete(
+                    s, principal=who, number=number, step=task.step, data=data, now=at
+                )
+        incident = incidents.get_or_raise(s, principal=who, number=number)
+        missing = incidents.missing_fields(s, incident)
+        wanted = {f.split(".", 1)[1]: ASSESSMENT[f.split(".", 1)[1]] for f in missing if "." in f}
+        if wanted:
+            triage.assess(s, principal=who, number=number, data=AssessmentIn(**wanted), now=at)
+        if "occurred_at" in missing:
+            update = IncidentUpdate(occurred_at=incident.reported_at - timedelta(minutes=5))
+            incidents.update(s, principal=who, number=number, data=update, now=at)
+
+
+def classify(db: Database, who: Principal, number: str, code: str, at: datetime) -> None:
+    """Classify with the type's defaults."""
+    with db.transaction() as s:
+        data = ClassifyIn(type=code)
+        triage.classify(s, principal=who, number=number, data=data, now=at)
+
+
+def build_incidents(db: Database, people: dict[str, Principal]) -> dict[str, str]:
+    """The queue's incidents, oldest first; their numbers by the first word of the title."""
+    now = utcnow()
+    numbers = {}
+    for title, site, zone, minutes, code, moves in reversed(STORIES):
+        at = now - timedelta(minutes=minutes)
+        place = PlaceIn(zone=zone) if zone else None
+        data = IncidentCreate(title=title, site=site, place=place)
+        with db.transaction() as s:
+            number = incidents.report(s, principal=people["olu"], data=data, now=at).number
+        numbers[title.split()[0]] = number
+        if code:
+            classify(db, people["dana"], number, code, at + timedelta(seconds=40))
+        for step, to in enumerate(moves, start=1):
+            who = people["sam"] if to is Status.CLOSED else people["dana"]
+            move(db, who, number, to, at + timedelta(minutes=step))
+    return numbers
+
+
+def build_story(db: Database, people: dict[str, Principal]) -> str:
+    """An incident with a long timeline: classification, an override, edits, notes, an
+    assessment, the playbook worked, a resolution and a reopening."""
+    start = utcnow() - timedelta(minutes=75)
+    dana, olu, sam = people["dana"], people["olu"], people["sam"]
+    description = (
+        "Caller saw a man in a grey hoodie pulling on car door handles.\n"
+        "He went towards the stairs."
+    )
+    with db.transaction() as s:
+        number = incidents.report(
+            s,
+            principal=olu,
+            data=IncidentCreate(
+                title="Man trying doors in car park",
+                description=description,
+                site="HQ",
+                place=PlaceIn(zone="CARPARK", detail="near bay 40"),
+                occurred_at=(start - timedelta(minutes=5)).replace(tzinfo=None),
+            ),
+            now=start,
+        ).number
+    at = lambda m: start + timedelta(minutes=m)  # noqa: E731
+    classify(db, dana, number, "intrusion.trespass", at(0.5))
+    with db.transaction() as s:
+        reason = "Two cars already damaged on P2 this week: treat as urgent."
+        data = PriorityIn(priority=1, reason=reason)
+        triage.prioritize(s, principal=dana, number=number, data=data, now=at(0.8))
+    move(db, dana, number, Status.TRIAGED, at(1))
+    with db.transaction() as s:
+        update = IncidentUpdate(
+            title="Man trying car doors, level P2",
+            place=PlaceIn(zone="CARPARK", detail="stairwell C, bay 40"),
+        )
+        incidents.update(s, principal=dana, number=number, now=at(2), data=update)
+        note = NoteIn(body="CCTV camera 14 has him on the ramp. Sending Olu.")
+        incidents.add_note(s, principal=dana, number=number, data=note, now=at(3))
+        dispatched = TaskDoneIn()
+        playbooks.complete(
+            s, principal=dana, number=number, step="dispatch", data=dispatched, now=at(3.5)
+        )
+    move(db, olu, number, Status.RESPONDING, at(4))
+    with db.transaction() as s:
+        note = NoteIn(body="On scene. Nobody here now; two cars checked, no damage.")
+        incidents.add_note(s, principal=olu, number=number, data=note, now=at(12))
+        assessment = AssessmentIn(**{k: v for k, v in ASSESSMENT.items() if k != "risks"})
+        triage.assess(s, principal=olu, number=number, data=assessment, now=at(14))
+    move(
+        db,
+        olu,
+        number,
+        Status.RESOLVED,
+        at(20),
+        resolution_code=ResolutionCode.NO_FURTHER_ACTION,
+        reason="Area searched, person gone, no damage found.",
+    )
+    reopen = "Second caller: same man seen at bay 12. Reopening."
+    move(db, sam, number, Status.TRIAGED, at(40), reason=reopen)
+    move(db, dana, number, Status.RESPONDING, at(41))
+    return number
+
+
+def build_major(db: Database, people: dict[str, Principal], number: str) -> None:
+    """Declare an incident major, with a commander, a safety officer and an outsider."""
+    sam = people["sam"]
+    at = utcnow() - timedelta(minutes=10)
+    with db.transaction() as s:
+        declared = DeclareIn(commander=PersonIn(user="sam"), complexity=4)
+        ics.declare(s, principal=sam, number=number, data=declared, now=at)
+        safety = AssignIn(role=IcsRole.SAFETY_OFFICER, user="olu")
+        ics.assign(s, principal=sam, number=number, data=safety, now=at + timedelta(minutes=2))
+        liaison = AssignIn(role=IcsRole.LIAISON_OFFICER, name="Lt. Reyes, Chicago PD")
+        ics.assign(s, principal=sam, number=number, data=liaison, now=at + timedelta(minutes=4))
+
+
+def build(db: Database) -> dict[str, str]:
+    """Everything; the numbers of the incidents the screenshots open, by name."""
+    build_sites(db)
+    people = build_people(db)
+    build_taxonomy(db)
+    numbers = build_incidents(db, people)
+    numbers["story"] = build_story(db, people)
+    build_major(db, people, numbers["Patient"])
+    return numbers
