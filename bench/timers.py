@@ -253,7 +253,11 @@ def make_due(db: Database, incident_ids: list[int], dues: list[datetime]) -> Non
         .where(Clock.incident_id == bindparam("iid"), Clock.kind == "resolve")
         .values(due_at=bindparam("due"), started_at=bindparam("start"))
     )
-    timers = update(Timer).where(Timer.subject == bindparam("subj")).values(due_at=bindparam("due"))
+    timers = (  # kind and subject: the unique index (subject alone would scan every timer)
+        update(Timer)
+        .where(Timer.kind == "sla.breach", Timer.subject == bindparam("subj"))
+        .values(due_at=bindparam("due"))
+    )
     pairs = list(zip(incident_ids, dues, strict=True))
     with db.engine.execution_options(murphy_write=True).begin() as conn:
         conn.execute(

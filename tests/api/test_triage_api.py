@@ -149,6 +149,50 @@ def test_officer_cannot_classify_and_analyst_cannot_assess(client, org, dana):
     assert_problem(r, 403, "analyst")
 
 
+def test_the_queue_pages_through_statuses_and_priorities_in_order(client, dana):
+    """Open incidents of every status and priority, paged two at a time: the same order
+    as sorting them all (no priority first, then P1..P5, oldest first)."""
+    plan = [
+        (None, "new"),
+        ("intrusion", "triaged"),  # P1
+        ("theft.vehicle", "new"),  # P4
+        (None, "new"),
+        ("intrusion", "responding"),
+        ("theft", "triaged"),  # P3 (3 x 3)
+        ("theft.vehicle", "responding"),
+        ("intrusion", "new"),
+        ("theft", "new"),
+    ]
+    expected = []
+    for i, (kind, status) in enumerate(plan):
+        number = report(client, dana, title=f"Queue {i}")["number"]
+        priority = None
+        if kind:
+            priority = classify(client, dana, number, type=kind)["priority"]
+        if status in ("triaged", "responding"):
+            assert move(client, dana, number, to="triaged").status_code == 200
+        if status == "responding":
+            assert move(client, dana, number, to="responding").status_code == 200
+        expected.append((priority or 0, i, number))
+    resolved = report(client, dana, title="Not for us")["number"]
+    classify(client, dana, resolved, type="intrusion")
+    assert move(client, dana, resolved, to="cancelled", reason="Test alarm").status_code == 200
+    want = [number for _, _, number in sorted(expected)]
+    seen, cursor = [], None
+    while True:
+        params = [("sort", "priority"), ("limit", 2)]
+        params += [("status", s) for s in ("new", "triaged", "responding")]
+        if cursor:
+            params.append(("cursor", cursor))
+        page = client.get("/api/v1/incidents", params=params, headers=dana.headers).json()
+        seen += [i["number"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == want
+    assert resolved not in seen
+
+
 def test_queue_order_and_filters(client, dana):
     untyped = report(client, dana, title="Just in")["number"]
     low = report(client, dana, title="Low")["number"]
