@@ -93,6 +93,7 @@ def test_the_open_queue_is_by_priority_then_age_with_badges_and_types(
     row = html[html.index(f'href="/incidents/{high}"') :].split("</a>")[0]
     assert 'class="prio prio-1"' in row and ">P1<" in row
     assert '<span class="q-type">Intrusion</span>' in row
+    assert 'data-total="120"' in row  # acknowledge within 2 minutes: amber from its share
     row = html[html.index(f'href="/incidents/{fresh}"') :].split("</a>")[0]
     assert 'class="prio prio-none"' in row and ">P?<" in row
     everything = web.get("/incidents", params={"status": "all"}).text

@@ -155,6 +155,7 @@ def test_the_detail_shows_clocks_and_the_queue_the_next_due(client, dispatcher):
     r = client.get("/api/v1/incidents?status=new&sort=priority", headers=dispatcher.headers).json()
     (row,) = r["items"]
     assert row["due"]["kind"] == "acknowledge" and row["due"]["breached"] is False
+    assert row["due"]["target_minutes"] == 2  # the queue's countdown turns amber from it
     assert datetime.fromisoformat(row["due"]["due_at"]) == datetime.fromisoformat(
         clocks["acknowledge"]["due_at"]
     )

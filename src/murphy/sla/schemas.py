@@ -41,6 +41,7 @@ class ClockDue(BaseModel):
     kind: str
     due_at: datetime
     breached: bool
+    target_minutes: int = Field(description="The target, for how much of it is left")
 
 
 MINUTES = Field(default=None, ge=1, le=366 * 24 * 60, description="Minutes; null: no target")

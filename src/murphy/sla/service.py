@@ -133,14 +133,17 @@ def next_due(session: Session, *, incident_ids: Iterable[int]) -> dict[int, Cloc
     ids = builtins.list(set(incident_ids))
     if not ids:
         return {}
-    stmt = select(Clock.incident_id, Clock.kind, Clock.due_at, Clock.breached_at).where(
-        Clock.incident_id.in_(ids), Clock.met_at.is_(None), Clock.paused_at.is_(None)
-    )
+    stmt = select(
+        Clock.incident_id, Clock.kind, Clock.due_at, Clock.breached_at, Clock.target_minutes
+    ).where(Clock.incident_id.in_(ids), Clock.met_at.is_(None), Clock.paused_at.is_(None))
     out: dict[int, ClockDue] = {}
     for r in session.execute(stmt):
         if r.incident_id not in out or r.due_at < out[r.incident_id].due_at:
             out[r.incident_id] = ClockDue(
-                kind=r.kind, due_at=r.due_at, breached=r.breached_at is not None
+                kind=r.kind,
+                due_at=r.due_at,
+                breached=r.breached_at is not None,
+                target_minutes=r.target_minutes,
             )
     return out
 
