@@ -109,6 +109,45 @@ def test_classifying_sets_the_type_and_the_priority(
     )
 
 
+def test_the_report_suggests_types_and_similar_incidents(
+    web: TestClient, hq: Factory, olu: Account, api: Account
+) -> None:
+    earlier = hq.incident(olu, title="Bag stolen from a car in the car park")
+    secret = hq.incident(olu, title="Assault reported in the car park, bag stolen")
+    number = hq.incident(
+        olu, title="Car window smashed, bag stolen from the vehicle", description="Car park P2"
+    )
+    sign_in(web, "dana")
+    classify(web, earlier, "theft.vehicle")
+    classify(web, secret, "assault")  # restricted: dana is not cleared, it leaves her sight
+    page = show(web, number)
+    offered = re.findall(r'name="suggested" value="([^"]+)"', page)
+    assert offered and offered[0] == "theft.vehicle"
+    listed = text(section(page, "similar"))
+    assert earlier in listed and "Bag stolen from a car" in listed
+    assert number not in listed  # not itself
+    assert secret not in listed and "Assault" not in listed  # restricted stays hidden
+    r = post_form(web, number, "classify", suggested="no.such.type")
+    assert r.status_code == 422 and "no.such.type" in alert(r.text)
+    assert incident(web, api, number)["type"] is None  # nothing half-applied
+    r = post_form(web, number, "classify", suggested="theft.vehicle", impact="1")
+    assert r.status_code == 303
+    body = incident(web, api, number)
+    assert (body["type"]["code"], body["impact"], body["urgency"]) == ("theft.vehicle", 4, 3)
+    page = show(web, number)  # classified: no more suggestions
+    assert 'name="suggested"' not in page and 'id="similar"' not in page
+
+
+def test_an_officer_gets_no_suggestions(web: TestClient, hq: Factory, olu: Account) -> None:
+    hq.incident(olu, title="Bag stolen from a car")
+    number = hq.incident(olu, title="Bag stolen from a car again")
+    sign_in(web, "olu")
+    page = show(web, number)
+    assert 'name="suggested"' not in page and 'id="similar"' not in page
+    r = post_form(web, number, "classify", suggested="theft.vehicle")
+    assert r.status_code == 403
+
+
 def test_impact_and_urgency_chosen_by_hand_give_their_priority(
     web: TestClient, hq: Factory, olu: Account, api: Account
 ) -> None:

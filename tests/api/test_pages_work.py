@@ -10,6 +10,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from murphy.incidents import service as incidents_service
 from murphy.taxonomy import service as taxonomy_service
 from tests.api.test_pages import alert, classify, move, post_form, sign_in, token_of
 from tests.api.test_pages_triage import section, show, text
@@ -159,6 +160,30 @@ def test_a_supervisor_declares_a_major_incident_and_fills_the_roster(
         assert line in timeline, line
 
 
+def test_operational_periods_follow_one_another(web: TestClient, hq: Factory, olu: Account) -> None:
+    hq.user("sam", "supervisor", ["HQ"])
+    number = hq.incident(olu, title="Power cut, whole campus")
+    sign_in(web, "sam")
+    post_form(web, number, "ics/declare", user="sam", complexity="3")
+    assert "Plan the first operational period" in show(web, number)
+    first = {"starts_at": "2026-11-28T06:00", "ends_at": "2026-11-28T18:00"}
+    r = post_form(web, number, "ics/periods", objectives="Restore power to the wards", **first)
+    assert r.status_code == 303 and r.headers["location"].endswith("#ics")
+    page = show(web, number)
+    assert "Plan the next operational period" in page
+    assert 'value="2026-11-28T18:00"' in page  # the next one starts when this one ends
+    assert "Restore power to the wards" in text(section(page, "ics"))
+    overlap = {"starts_at": "2026-11-28T17:00", "ends_at": "2026-11-29T05:00"}
+    r = post_form(web, number, "ics/periods", objectives="Night shift: generators", **overlap)
+    assert r.status_code == 422
+    assert "starts before the previous one ends" in alert(r.text)
+    assert "Night shift: generators" in r.text  # what was typed is kept
+    page = show(web, number)
+    assert "Night shift: generators" not in page  # nothing half-applied
+    timeline = text(section(page, "timeline"))
+    assert "Operational period 1" in timeline and "Operational period 2" not in timeline
+
+
 # --- the taxonomy admin page -------------------------------------------------------------
 
 
@@ -257,3 +282,114 @@ def test_importing_needs_the_csrf_token(web: TestClient, hq: Factory, admin: Acc
     r = upload(web, pack, token="not-the-token")
     assert r.status_code == 403
     assert "forged" not in web.get("/admin/taxonomy").text
+
+
+def type_form(web: TestClient, path: str, token: str | None = None, **fields: object):  # type: ignore[no-untyped-def]
+    data = {"csrf_token": token if token is not None else token_of(web, "/admin/taxonomy")}
+    return web.post(path, data={**data, **fields}, follow_redirects=False)
+
+
+def test_adding_a_type_in_the_page(
+    web: TestClient, hq: Factory, admin: Account, olu: Account
+) -> None:
+    sign_in(web, "root")
+    r = type_form(
+        web,
+        "/admin/taxonomy/types",
+        code="theft.bicycle",
+        parent="theft",
+        name="Bicycle theft",
+        default_impact="4",
+        default_urgency="4",
+        keywords="bike, cycle rack",
+        required_fields=["place", "description"],
+    )
+    assert r.status_code == 303, alert(r.text)
+    assert r.headers["location"] == "/admin/taxonomy?saved=theft.bicycle#type-theft.bicycle"
+    page = text(web.get(r.headers["location"]).text)
+    assert "Saved theft.bicycle" in page
+    assert "Bicycle theft theft.bicycle saved P4 by default" in page
+    assert "Before resolving: place, description" in page
+    with hq.db.transaction() as s:
+        row = taxonomy_service.get(s, code="theft.bicycle")
+        assert row is not None and row.keywords == ["bike", "cycle rack"]
+    number = hq.incident(olu, title="Bike taken from the cycle rack")
+    sign_in(web, "dana")
+    assert 'value="theft.bicycle"' in web.get(f"/incidents/{number}").text
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"code": "theft", "name": "Again"}, "already exists"),
+        ({"code": "x.y", "name": "Lost", "parent": "nowhere"}, "nowhere"),
+        ({"code": "Bad Code", "name": "Bad"}, "Code"),
+        ({"code": "ok", "name": ""}, "Name is required"),
+        ({"code": "ok", "name": "Too deep", "parent": "theft.vehicle"}, "subtype"),
+    ],
+    ids=["duplicate", "unknown-parent", "bad-code", "no-name", "too-deep"],
+)
+def test_a_bad_new_type_is_refused_and_nothing_is_added(
+    web: TestClient, hq: Factory, admin: Account, fields: dict[str, str], message: str
+) -> None:
+    sign_in(web, "root")
+    r = type_form(web, "/admin/taxonomy/types", **fields)
+    assert r.status_code in (409, 422)
+    assert alert(r.text).startswith("Type not added")
+    assert message.lower() in unescape(alert(r.text)).lower()
+    assert "Incident types 5" in text(r.text)
+    assert f'value="{fields["name"]}"' in r.text or not fields["name"]  # what was typed stays
+
+
+def test_editing_a_type_keeps_the_history_of_incidents(
+    web: TestClient, hq: Factory, admin: Account, olu: Account
+) -> None:
+    number = hq.incident(olu, title="Car broken into")
+    sign_in(web, "dana")
+    classify(web, number, "theft.vehicle")
+    web.cookies.clear()
+    sign_in(web, "root")
+    r = type_form(
+        web,
+        "/admin/taxonomy/types/theft.vehicle",
+        name="Vehicle crime",
+        default_impact="2",
+        default_urgency="2",
+        clearance="",
+        active="on",
+    )
+    assert r.status_code == 303, alert(r.text)
+    assert "Vehicle crime theft.vehicle saved P2 by default" in text(
+        web.get(r.headers["location"]).text
+    )
+    r = type_form(
+        web, "/admin/taxonomy/types/theft.vehicle", name="Vehicle crime", clearance="Not OK!"
+    )
+    assert r.status_code == 422 and alert(r.text).startswith("theft.vehicle not changed")
+    assert "Clearance" in alert(r.text)
+    r = type_form(web, "/admin/taxonomy/types/theft.vehicle", name="Vehicle crime")  # active off
+    assert r.status_code == 303
+    page = web.get("/admin/taxonomy").text
+    assert "inactive" in text(section_of(page, "type-theft.vehicle"))
+    with hq.db.transaction() as s:  # the incident keeps the type it had, on its timeline
+        entries = incidents_service.timeline(s, principal=olu.principal, number=number)
+        classified = [e for e in entries if e.kind == "classified"]
+        assert classified[0].data["type_name"] == "Theft from a vehicle"
+    r = type_form(web, "/admin/taxonomy/types/theft.vehicle", token="forged", name="X")
+    assert r.status_code == 403
+
+
+def test_only_admins_change_types(web: TestClient, hq: Factory, admin: Account) -> None:
+    sign_in(web, "dana")
+    token = token_of(web)
+    r = type_form(web, "/admin/taxonomy/types", token=token, code="mine", name="Mine")
+    assert r.status_code == 403
+    r = type_form(web, "/admin/taxonomy/types/theft", token=token, name="Stolen")
+    assert r.status_code == 403
+
+
+def section_of(html: str, element_id: str) -> str:
+    """The HTML of the list item or details element with this id."""
+    match = re.search(rf'<(li|details)[^>]*id="{re.escape(element_id)}".*?</\1>', html, re.S)
+    assert match, f"no #{element_id}"
+    return match.group(0)

@@ -185,3 +185,53 @@ def test_the_incident_page_on_a_phone_fits_and_counts_down(
     page.wait_for_timeout(1500)
     assert clock.inner_text() != before, "the countdown ticks"
     assert csp_violations == []
+
+
+def test_a_dispatcher_follows_the_playbook_to_resolution(
+    new_page: Any, factory: Factory, csp_violations: list[str]
+) -> None:
+    factory.taxonomy()
+    factory.site("HQ")
+    dana = factory.user("dana", "dispatcher", ["HQ"])
+    factory.incident(dana, title="Man climbing the fence at the back gate")  # a similar one
+    number = factory.incident(dana, title="Man climbing over the fence near the gate")
+    page = new_page()
+    sign_in(page, "dana", f"/incidents/{number}")
+    assert "Man climbing the fence at the back gate" in page.inner_text("#similar")
+    page.get_by_label("Type").select_option(label="Intrusion")
+    press(page, "Classify")
+    tasks = page.locator("#tasks")
+    assert "0/3" in tasks.locator(".count").inner_text()
+    for step in ("Secure the area", "Check whether the intruder is armed", "Review the CCTV"):
+        assert step in tasks.inner_text(), step
+    assert "Call the police" not in tasks.inner_text()
+
+    page.locator("#task-secure").get_by_role("button", name="Done").click()
+    page.wait_for_load_state()
+    assert "done" in page.locator("#task-secure .task-result").inner_text()
+    page.locator("#task-armed").get_by_role("button", name="Yes").click()
+    page.wait_for_load_state()
+    assert "Call the police" in page.inner_text("#tasks"), "the answer brought its step"
+
+    press(page, "Triage")
+    press(page, "Respond")
+    resolve = page.get_by_role("button", name="Resolve", exact=True)
+    assert resolve.is_disabled(), "a mandatory step is open"
+    assert "Call the police" in page.inner_text(".blocked")
+
+    page.locator("#task-police summary").click()
+    page.locator("#task-police textarea").fill("Intruder left before we called; CCTV reviewed.")
+    with page.expect_navigation():
+        page.locator("#task-police").get_by_role("button", name="Skip this step").click()
+    assert "Skipped" in page.inner_text("#task-police")
+    assessment = page.locator("#assessment")
+    assert "Needed before it can be resolved: immediate actions taken" in assessment.inner_text()
+    assessment.get_by_label("Immediate actions taken").fill("Area searched, gate locked.")
+    press(page, "Save the assessment")
+    page.get_by_label("Resolution").select_option(label="Resolved")
+    press(page, "Resolve")
+    assert status_of(page) == "resolved"
+    timeline = page.inner_text("#timeline")
+    for text in ("Playbook", "Step done", "Step skipped", "Assessment recorded", "Resolved"):
+        assert text in timeline, text
+    assert csp_violations == []

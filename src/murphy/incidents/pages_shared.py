@@ -5,6 +5,7 @@ words the forms use.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
@@ -12,13 +13,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from murphy.core.clock import utcnow
 from murphy.core.errors import MurphyError, NotFound
 from murphy.ics import service as ics_service
 from murphy.ics.schemas import TITLES as ICS_TITLES
 from murphy.ics.schemas import IcsOut
-from murphy.incidents import rules, service, triage, views, wording
+from murphy.incidents import rules, service, similar, triage, views, wording
 from murphy.incidents.models import Incident
-from murphy.incidents.schemas import Action, IncidentOut, Status
+from murphy.incidents.schemas import IMPACTS, URGENCIES, Action, IncidentOut, Status
 from murphy.playbooks import service as playbooks_service
 from murphy.playbooks.schemas import TaskList, TaskOut
 from murphy.sites import service as sites_service
@@ -35,21 +37,6 @@ M = TypeVar("M", bound=BaseModel)
 
 BUTTONS = {**rules.LABELS, Action.CANCEL: "Cancel incident"}
 PRIMARY = frozenset({Action.TRIAGE, Action.RESPOND, Action.RESOLVE, Action.CLOSE})
-
-IMPACTS = {
-    1: "Extensive: many people, a whole site",
-    2: "Significant: a building, a department",
-    3: "Moderate: a group, one area",
-    4: "Minor: one person, one item",
-    5: "Minimal: no real harm",
-}
-URGENCIES = {
-    1: "Critical: act now",
-    2: "High: within minutes",
-    3: "Medium: within the hour",
-    4: "Low: this shift",
-    5: "Planning: no time pressure",
-}
 
 # Field names of the assessment and of required fields, as the forms show them.
 ASSESSMENT_LABELS = {
@@ -208,6 +195,26 @@ def _triage(
         "assessment_filled": any(getattr(record, name) for name in ASSESSMENT_LABELS),
         "assessment_labels": ASSESSMENT_LABELS,
         "clearance": incident.clearance,
+        **(_suggestions(session, principal, out) if can_triage and out.type is None else {}),
+    }
+
+
+SUGGESTED = 3  # types offered as one-click choices
+SIMILAR = 5  # past incidents listed
+
+
+def _suggestions(session: Session, principal: Principal, out: IncidentOut) -> dict[str, Any]:
+    """For an incident not yet classified: the likeliest types from its words (one
+    click classifies it) and the similar past incidents the dispatcher may see."""
+    text = f"{out.title}\n{out.description}"
+    types = taxonomy_service.suggest_types(
+        session, text=text, limit=SUGGESTED, history=similar.classified
+    )
+    terms = taxonomy_service.search_terms(text)
+    found = similar.similar(session, principal=principal, terms=terms, limit=SIMILAR + 1)
+    return {
+        "suggested": [t for t in types if t.score > 0],
+        "similar": [s for s in found if s.number != out.number][:SIMILAR],
     }
 
 
@@ -232,7 +239,17 @@ def _work(session: Session, principal: Principal, out: IncidentOut) -> dict[str,
         "ics_titles": {role.value: title for role, title in ICS_TITLES.items()},
         "can_command": command and out.status in rules.OPEN,
         "people": _people(session, out.site.code) if command else [],
+        "next_period": _next_period(ics),
     }
+
+
+PERIOD = timedelta(hours=12)  # the usual length of an operational period
+
+
+def _next_period(ics: IcsOut | None) -> tuple[datetime, datetime]:
+    """Where the next operational period's form starts: after the last one, or now."""
+    start = ics.periods[-1].ends_at if ics and ics.periods else utcnow().replace(second=0)
+    return start, start + PERIOD
 
 
 def _may_work(principal: Principal, task: TaskOut) -> bool:

@@ -26,6 +26,7 @@ class ClassifyForm(FormModel):
     """The type picker with impact and urgency ('' = the type's default)."""
 
     type: str = ""
+    suggested: str = ""  # a one-click suggestion: this type, its default impact and urgency
     impact: str = ""
     urgency: str = ""
 
@@ -60,14 +61,15 @@ def classify(
     """Say what kind of incident it is; the priority follows from impact and urgency."""
     check_csrf(request, form.csrf_token)
     try:
-        if not form.type.strip():
+        code = form.suggested.strip() or form.type.strip()
+        if not code:
             raise ValidationFailed("choose the type of incident from the list")
-        data = checked(
-            ClassifyIn,
-            type=form.type,
-            impact=_scale(form.impact),
-            urgency=_scale(form.urgency),
-        )
+        if form.suggested.strip():  # the type's defaults, not what the selects showed
+            data = checked(ClassifyIn, type=code)
+        else:
+            data = checked(
+                ClassifyIn, type=code, impact=_scale(form.impact), urgency=_scale(form.urgency)
+            )
         incident = triage.classify(session, principal=principal, number=number, data=data)
     except MurphyError as exc:
         return failed(request, session, principal, number, exc, "Not classified", classify=form)

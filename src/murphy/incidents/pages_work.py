@@ -12,7 +12,15 @@ from fastapi import APIRouter, Form, Request, Response
 from murphy.core.clock import utcnow
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.ics import service as ics_service
-from murphy.ics.schemas import AssignIn, ComplexityIn, DeclareIn, IcsRole, PersonIn, RelieveIn
+from murphy.ics.schemas import (
+    AssignIn,
+    ComplexityIn,
+    DeclareIn,
+    IcsRole,
+    PeriodIn,
+    PersonIn,
+    RelieveIn,
+)
 from murphy.incidents import rules, service
 from murphy.incidents.pages_shared import checked, failed, see
 from murphy.playbooks import service as playbooks_service
@@ -51,6 +59,9 @@ class CommandForm(FormModel):
     name: str = ""
     complexity: str = ""
     reason: str = ""
+    starts_at: str = ""
+    ends_at: str = ""
+    objectives: str = ""
 
 
 @router.post("/incidents/{number}/tasks/{step}/done")
@@ -227,6 +238,26 @@ def complexity(
     except MurphyError as exc:
         what = "Complexity not changed"
         return failed(request, session, principal, number, exc, what, command=form)
+    return see(rules.parse_number(number) or number, anchor="ics")
+
+
+@router.post("/incidents/{number}/ics/periods")
+def period(
+    number: str,
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[CommandForm, Form()],
+) -> Response:
+    """The next operational period and its objectives (times in the site's zone)."""
+    check_csrf(request, form.csrf_token)
+    try:
+        data = checked(
+            PeriodIn, starts_at=form.starts_at, ends_at=form.ends_at, objectives=form.objectives
+        )
+        ics_service.add_period(session, principal=principal, number=number, data=data)
+    except MurphyError as exc:
+        return failed(request, session, principal, number, exc, "Period not added", command=form)
     return see(rules.parse_number(number) or number, anchor="ics")
 
 

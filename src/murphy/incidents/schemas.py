@@ -14,6 +14,22 @@ from murphy.sla.schemas import ClockDue, ClockOut
 from murphy.taxonomy.schemas import TypeRef
 from murphy.users.schemas import UserRef
 
+# The two scales of the priority matrix, in the words the forms and the docs use.
+IMPACTS = {
+    1: "Extensive: many people, a whole site",
+    2: "Significant: a building, a department",
+    3: "Moderate: a group, one area",
+    4: "Minor: one person, one item",
+    5: "Minimal: no real harm",
+}
+URGENCIES = {
+    1: "Critical: act now",
+    2: "High: within minutes",
+    3: "Medium: within the hour",
+    4: "Low: this shift",
+    5: "Planning: no time pressure",
+}
+
 
 class Status(StrEnum):
     """Where an incident is in its life."""

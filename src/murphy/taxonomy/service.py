@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
 from murphy.core.errors import Conflict, NotFound, ValidationFailed
-from murphy.taxonomy import rules
+from murphy.taxonomy import rules, suggest
 from murphy.taxonomy.models import IncidentType, Playbook
 from murphy.taxonomy.schemas import (
     Level,
@@ -28,6 +28,7 @@ from murphy.taxonomy.schemas import (
     TypeIn,
     TypeOut,
     TypeRef,
+    TypeSuggestion,
     TypeUpdate,
 )
 
@@ -381,3 +382,15 @@ def _store_playbook(
 
 def _all(session: Session) -> dict[int, IncidentType]:
     return {t.id: t for t in session.scalars(select(IncidentType))}
+
+
+def suggest_types(
+    session: Session, *, text: str, limit: int = 5, history: suggest.History | None = None
+) -> builtins.list[TypeSuggestion]:
+    """The most likely types for a report's text, best first (offline, see `suggest`)."""
+    return suggest.suggest(session, text=text, limit=limit, history=history)
+
+
+def search_terms(text: str) -> builtins.list[str]:
+    """The words of a report worth looking up in the incidents' text-search index."""
+    return suggest.search_terms(text)
