@@ -114,6 +114,7 @@ def test_the_report_suggests_types_and_similar_incidents(
 ) -> None:
     earlier = hq.incident(olu, title="Bag stolen from a car in the car park")
     secret = hq.incident(olu, title="Assault reported in the car park, bag stolen")
+    coincidence = hq.incident(olu, title="Window cleaner stuck on the roof")  # one word
     number = hq.incident(
         olu, title="Car window smashed, bag stolen from the vehicle", description="Car park P2"
     )
@@ -126,6 +127,7 @@ def test_the_report_suggests_types_and_similar_incidents(
     listed = text(section(page, "similar"))
     assert earlier in listed and "Bag stolen from a car" in listed
     assert number not in listed  # not itself
+    assert coincidence not in listed  # one shared word is not similar
     assert secret not in listed and "Assault" not in listed  # restricted stays hidden
     r = post_form(web, number, "classify", suggested="no.such.type")
     assert r.status_code == 422 and "no.such.type" in alert(r.text)

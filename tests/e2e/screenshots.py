@@ -153,8 +153,10 @@ def _admin(camera: Camera) -> None:
     camera.sign_in("root")
     page.goto("/admin/taxonomy")
     snap("taxonomy")
-    page.get_by_text("Intrusion and trespass").click()
+    page.locator("summary .tax-cat-name", has_text="Intrusion and trespass").click()
     camera.snap_part("taxonomy-category", "details.tax-cat[open]")
+    page.locator("details.tax-cat[open] .tax-type .tax-edit summary").first.click()
+    camera.snap_part("taxonomy-edit", "details.tax-cat[open] .tax-type")
     page.get_by_label("YAML file").set_input_files(
         files=[{"name": "bad.yaml", "mimeType": "text/yaml", "buffer": b"pack: x\ncategories: [1"}]
     )

@@ -211,10 +211,11 @@ def _suggestions(session: Session, principal: Principal, out: IncidentOut) -> di
         session, text=text, limit=SUGGESTED, history=similar.classified
     )
     terms = taxonomy_service.search_terms(text)
-    found = similar.similar(session, principal=principal, terms=terms, limit=SIMILAR + 1)
+    found = similar.similar(session, principal=principal, terms=terms, limit=3 * SIMILAR)
+    others = [s for s in found if s.number != out.number]
     return {
         "suggested": [t for t in types if t.score > 0],
-        "similar": [s for s in found if s.number != out.number][:SIMILAR],
+        "similar": similar.alike(others, terms)[:SIMILAR],
     }
 
 

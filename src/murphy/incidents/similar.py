@@ -85,6 +85,26 @@ def similar(
     return _out(session, rows)
 
 
+def alike(
+    found: Sequence[SimilarIncident], terms: Sequence[str], *, shared: int = 2
+) -> list[SimilarIncident]:
+    """Those of `found` whose title shares at least `shared` of the report's words (as
+    the search matches them: the longer ones as prefixes), or all of them for a report
+    of fewer words. One shared word ("alarm", "floor") is a coincidence, not a
+    similar incident: the page shows only these."""
+    wanted = [t.lower() for t in terms]
+    need = min(shared, len(wanted))
+
+    def hits(title: str) -> int:
+        words = [w.lower() for w in taxonomy_service.search_terms(title)]
+        return sum(
+            any(w == t or (len(t) >= PREFIX_FROM and w.startswith(t)) for w in words)
+            for t in wanted
+        )
+
+    return [f for f in found if need and hits(f.title) >= need]
+
+
 def classified(session: Session, *, limit: int = 5000) -> list[tuple[int, str]]:
     """(type id, title and description) of the newest classified incidents."""
     rows = session.execute(
