@@ -25,6 +25,9 @@ from murphy.incidents import api as incidents_api
 from murphy.incidents import pages as incidents_pages
 from murphy.notify import api as notify_api
 from murphy.playbooks import api as playbooks_api
+from murphy.public import api as public_api
+from murphy.public import pages as public_pages
+from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
 from murphy.settings import Settings
 from murphy.sites import api as sites_api
 from murphy.sla import api as sla_api
@@ -104,7 +107,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        uploads=PUBLIC_UPLOADS,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
@@ -120,6 +128,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         users_pages.router,
         incidents_pages.router,
         taxonomy_pages.router,
+        public_api.router,
+        public_pages.router,
     ):
         app.include_router(router)
 

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
         ge=1,
         description="Failed sign-ins allowed per user name and address in 15 minutes.",
     )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of the public report routes (photos), in bytes.",
+    )
+    public_reports_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Public reports and additions accepted per client address per hour.",
+    )
+    public_lookups_per_hour: int = Field(
+        default=60,
+        ge=1,
+        description="Follow-up code lookups per client address per hour (wrong codes count).",
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     scheduler: bool = Field(
         default=True,

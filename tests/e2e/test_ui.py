@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.e2e.conftest import sign_in
 from tests.factories import Factory
@@ -234,4 +235,44 @@ def test_a_dispatcher_follows_the_playbook_to_resolution(
     timeline = page.inner_text("#timeline")
     for text in ("Playbook", "Step done", "Step skipped", "Assessment recorded", "Resolved"):
         assert text in timeline, text
+    assert csp_violations == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_member_of_the_public_reports_on_a_phone_and_follows_up(
+    new_page: Any, factory: Factory, csp_violations: list[str], tmp_path: Any, javascript: bool
+) -> None:
+    factory.taxonomy()
+    factory.site("HQ", name="Riverside HQ")
+    dana = factory.user("dana", "dispatcher", ["HQ"])
+    picture = tmp_path / "car.png"
+    Image.new("RGB", (64, 48), (40, 90, 200)).save(picture)
+    page = new_page(PHONE, javascript=javascript)
+    page.goto("/report")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    trap = page.locator(".hp").bounding_box() or {}
+    assert trap.get("x", 0) + trap.get("width", 0) <= 0, "the honeypot is out of sight"
+    page.get_by_label("What happened?").fill("Man trying car doors")
+    page.get_by_label("Where exactly").fill("Car park, level 2")
+    page.locator("#photos").set_input_files(str(picture))
+    press(page, "Send report")
+    code = page.locator(".followup-code code").inner_text().strip()
+    assert re.fullmatch(r"([0-9A-Z]{5}-){3}[0-9A-Z]{5}", code)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+    page.goto("/report/status")
+    page.get_by_label("Follow-up code").fill(code.lower())
+    press(page, "Show my report")
+    assert "Received" in page.inner_text(".public-status")
+    page.get_by_label("What you want to add").fill("He had a red backpack")
+    press(page, "Add to my report")
+    assert "Added to your report" in page.inner_text("main")
+
+    staff = new_page()
+    sign_in(staff, "dana")
+    staff.get_by_role("link", name="Man trying car doors").click()
+    assert "Public report" in staff.inner_text(".sec-facts")
+    assert "He had a red backpack" in staff.inner_text("#timeline")
+    assert staff.locator("#photos img").count() == 1
+    assert dana.username == "dana"
     assert csp_violations == []

@@ -15,8 +15,10 @@ from murphy.incidents import service, triage, views
 from murphy.incidents.schemas import (
     AssessmentIn,
     AssessmentOut,
+    AttachmentOut,
     Channel,
     ClassifyIn,
+    ContactOut,
     IncidentCreate,
     IncidentOut,
     IncidentPage,
@@ -129,6 +131,42 @@ async def timeline(
         return views.timeline_out(session, entries)
 
     return await reader.run(work)
+
+
+@router.get("/{number}/contact", summary="How to reach the reporter")
+async def contact(number: str, principal: CurrentUser, reader: ReaderDep) -> ContactOut | None:
+    """The caller's or public reporter's contact details, if they gave any (null if not).
+    Kept off the hash-chained timeline, which only records that details were given."""
+    return await reader.run(
+        lambda s: service.reporter_contact(s, principal=principal, number=number)
+    )
+
+
+@router.get("/{number}/attachments", summary="An incident's photos")
+async def attachments(
+    number: str, principal: CurrentUser, reader: ReaderDep
+) -> list[AttachmentOut]:
+    """Every photo (without its bytes: those are at `url`), oldest first."""
+    return await reader.run(lambda s: service.photos(s, principal=principal, number=number))
+
+
+@router.get("/{number}/attachments/{attachment_id}", summary="One photo's bytes")
+async def attachment(
+    number: str, attachment_id: int, principal: CurrentUser, reader: ReaderDep
+) -> Response:
+    """The photo as stored (metadata already stripped unless the reporter kept it); its
+    SHA-256 is on the timeline entry that added it."""
+    name, media_type, data = await reader.run(
+        lambda s: service.attachment(
+            s, principal=principal, number=number, attachment_id=attachment_id
+        )
+    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.post("/{number}/notes", status_code=201, summary="Add a note")

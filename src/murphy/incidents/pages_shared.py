@@ -122,6 +122,7 @@ def incident_page(
     detail = sites_service.detail(session, site=site)
     work = _work(session, principal, out)
     moves = _moves(session, principal, incident, out)
+    readable = principal.can(Permission.READ)
     open_steps = [t.title for t in work["tasks"].tasks if t.mandatory and t.state.value == "open"]
     if open_steps:
         why = (f"Mandatory playbook steps are still open: {'; '.join(open_steps)}.", "tasks")
@@ -137,6 +138,8 @@ def incident_page(
         **moves,
         **_triage(session, principal, incident, out),
         **work,
+        "contact": service.contact(session, incident_id=incident.id) if readable else None,
+        "photos": service.attachments(session, incident_id=incident.id) if readable else [],
         "can_note": principal.can(Permission.NOTE) and out.status is not Status.MERGED,
         "can_edit": principal.can(Permission.EDIT) and out.status in rules.EDITABLE,
         "labels": BUTTONS,

@@ -260,3 +260,17 @@ def entry_body(
 ) -> dict[str, Any]:
     """What a timeline entry's hash covers."""
     return {"incident": number, "seq": seq, "at": at, "actor": actor, "kind": kind, "data": data}
+
+
+# --- attachments --------------------------------------------------------------------------
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def photo_name(given: str, extension: str) -> str:
+    """A safe file name for a photo: the given name's letters, digits, dots, dashes and
+    spaces (no path), at most 100 characters, with the extension of what it really is."""
+    base = given.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = _UNSAFE_NAME.sub("_", stem).strip(" ._")[:100] or "photo"
+    return f"{stem}.{extension}"

@@ -73,6 +73,8 @@ class Channel(StrEnum):
     API = "api"
     CLI = "cli"
     PHONE = "phone"
+    WALK_UP = "walk_up"  # someone came to the control room's desk
+    PUBLIC = "public"  # the public report page or API, no account
 
 
 class _In(BaseModel):
@@ -81,6 +83,39 @@ class _In(BaseModel):
 
 TITLE = Field(min_length=1, max_length=200, description="One line: what happened")
 DESCRIPTION = Field(default="", max_length=20_000, description="What was seen, heard, done")
+
+
+class ContactIn(_In):
+    """How to reach the person who reported it; every field optional."""
+
+    name: str = Field(default="", max_length=120)
+    phone: str = Field(default="", max_length=40, pattern=r"^[0-9+() ./-]*$")
+    email: str = Field(default="", max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+
+    def given(self) -> bool:
+        """Whether anything was filled in."""
+        return bool(self.name or self.phone or self.email)
+
+
+class ContactOut(BaseModel):
+    """How to reach the reporter (staff only)."""
+
+    name: str
+    phone: str
+    email: str
+
+
+class AttachmentOut(BaseModel):
+    """A photo attached to an incident (the bytes are at `url`)."""
+
+    id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    stripped: list[str] = Field(description="metadata removed on upload, e.g. EXIF")
+    added_at: datetime
+    url: str
 
 
 class IncidentCreate(_In):
@@ -93,6 +128,9 @@ class IncidentCreate(_In):
     occurred_at: datetime | None = Field(
         default=None,
         description="When it happened; without an offset it is read in the site's time zone",
+    )
+    contact: ContactIn | None = Field(
+        default=None, description="The caller's or reporter's details, for a call back"
     )
 
 

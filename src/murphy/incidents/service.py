@@ -9,6 +9,7 @@ the commit.
 from __future__ import annotations
 
 import builtins
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,12 +27,15 @@ from murphy.core.errors import (
     ValidationFailed,
 )
 from murphy.core.events import Event, emit
+from murphy.core.images import CleanImage
 from murphy.incidents import changes, listing, queries, rules
-from murphy.incidents.models import Assessment, Incident, TimelineEntry
+from murphy.incidents.models import Assessment, Attachment, Contact, Incident, TimelineEntry
 from murphy.incidents.schemas import (
     Action,
+    AttachmentOut,
     Change,
     Channel,
+    ContactOut,
     IncidentCreate,
     IncidentFacts,
     IncidentPage,
@@ -69,7 +73,7 @@ def report(
     year = now.astimezone(tz).year
     seq = queries.next_number(session, year)
     number = rules.format_number(year, seq)
-    created = {
+    created: dict[str, Any] = {
         "number": number,
         "title": data.title,
         "description": data.description,
@@ -79,6 +83,9 @@ def report(
         "reported_at": isoformat(now),
         "channel": channel.value,
     }
+    contact = data.contact if data.contact and data.contact.given() else None
+    if contact is not None:
+        created["contact"] = True  # only that there are details: they stay off the chain
     body = rules.entry_body(number, 1, isoformat(now), principal.username, "created", created)
     head = audit.chain_hash(audit.GENESIS, body)
     incident = Incident(
@@ -121,8 +128,142 @@ def report(
             hash=head,
         ),
     )
+    if contact is not None:
+        session.add(
+            Contact(
+                incident_id=incident.id,
+                name=contact.name,
+                phone=contact.phone,
+                email=contact.email,
+                created_at=now,
+            )
+        )
     _announce(session, incident, "created", created, principal.username, now)
     return incident
+
+
+def reporter_contact(session: Session, *, principal: Principal, number: str) -> ContactOut | None:
+    """The reporter's contact details, for those who read the incident (not reporters)."""
+    incident = get_or_raise(session, principal=principal, number=number)
+    require(principal, Permission.READ, "see contact details")
+    return contact(session, incident_id=incident.id)
+
+
+def photos(session: Session, *, principal: Principal, number: str) -> builtins.list[AttachmentOut]:
+    """The photos of an incident, for those who read it (not reporters)."""
+    incident = get_or_raise(session, principal=principal, number=number)
+    require(principal, Permission.READ, "see attachments")
+    return attachments(session, incident_id=incident.id)
+
+
+def contact(session: Session, *, incident_id: int) -> ContactOut | None:
+    """How to reach whoever reported the incident, if they said (staff only)."""
+    row = session.get(Contact, incident_id)
+    return ContactOut(name=row.name, phone=row.phone, email=row.email) if row else None
+
+
+MAX_PHOTOS = 5  # per report or addition
+
+
+def attach_photos(
+    session: Session,
+    *,
+    principal: Principal,
+    incident: Incident,
+    photos: Sequence[tuple[str, CleanImage]],
+    now: datetime | None = None,
+) -> TimelineEntry | None:
+    """Attach checked photos (file name, cleaned image) to `incident` with one `photos`
+    timeline entry that carries each photo's SHA-256, so the chain covers the bytes."""
+    if not photos:
+        return None
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(f"at most {MAX_PHOTOS} photos at a time")
+    now = now or utcnow()
+    listed = [
+        {
+            "filename": rules.photo_name(name, image.extension),
+            "media_type": image.media_type,
+            "size": len(image.data),
+            "sha256": hashlib.sha256(image.data).hexdigest(),
+            "stripped": [*image.stripped],
+        }
+        for name, image in photos
+    ]
+    incident.updated_at = now
+    entry = append(
+        session, incident, kind="photos", data={"photos": listed}, actor=principal, at=now
+    )
+    for meta, (_, image) in zip(listed, photos, strict=True):
+        session.add(
+            Attachment(
+                incident_id=incident.id,
+                entry_seq=entry.seq,
+                filename=meta["filename"],
+                media_type=image.media_type,
+                size=meta["size"],
+                sha256=meta["sha256"],
+                stripped=",".join(image.stripped),
+                data=image.data,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return entry
+
+
+def attachments(session: Session, *, incident_id: int) -> builtins.list[AttachmentOut]:
+    """The photos of an incident (without their bytes), oldest first."""
+    rows = session.execute(
+        select(
+            Attachment.id,
+            Attachment.filename,
+            Attachment.media_type,
+            Attachment.size,
+            Attachment.sha256,
+            Attachment.stripped,
+            Attachment.created_at,
+            Incident.number,
+        )
+        .join(Incident, Incident.id == Attachment.incident_id)
+        .where(Attachment.incident_id == incident_id)
+        .order_by(Attachment.id)
+    ).all()
+    return [
+        AttachmentOut(
+            id=r.id,
+            filename=r.filename,
+            media_type=r.media_type,
+            size=r.size,
+            sha256=r.sha256,
+            stripped=[x for x in r.stripped.split(",") if x],
+            added_at=r.created_at,
+            url=f"/api/v1/incidents/{r.number}/attachments/{r.id}",
+        )
+        for r in rows
+    ]
+
+
+def attachment(
+    session: Session, *, principal: Principal, number: str, attachment_id: int
+) -> tuple[str, str, bytes]:
+    """(file name, media type, bytes) of a photo of an incident the caller may read."""
+    incident = get_or_raise(session, principal=principal, number=number)
+    require(principal, Permission.READ, "see attachments")
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.incident_id != incident.id:
+        raise NotFound(f"no attachment {attachment_id} on {incident.number}")
+    return row.filename, row.media_type, row.data
+
+
+def entries(session: Session, *, incident_id: int) -> Sequence[TimelineEntry]:
+    """Every timeline entry of an incident, oldest first, for the system itself (as
+    `get`): the caller decides what of it anyone may see."""
+    return session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(TimelineEntry.seq)
+    ).all()
 
 
 def get(session: Session, *, incident_id: int) -> Incident:

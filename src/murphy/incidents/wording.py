@@ -32,6 +32,8 @@ CHANNELS: dict[Channel, str] = {
     Channel.API: "the API",
     Channel.CLI: "the command line",
     Channel.PHONE: "phone",
+    Channel.WALK_UP: "the desk (walk-up)",
+    Channel.PUBLIC: "the public report page",
 }
 
 FIELDS: dict[str, str] = {

@@ -44,6 +44,7 @@ MODEL_MODULES = (
     "murphy.playbooks.models",
     "murphy.notify.models",
     "murphy.ics.models",
+    "murphy.public.models",
 )
 
 

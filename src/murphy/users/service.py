@@ -162,6 +162,29 @@ def principal(session: Session, user: User) -> Principal:
     )
 
 
+PUBLIC_ACCOUNT = "public"  # who public reports are by: a system account nobody signs in as
+
+
+def public_principal(session: Session) -> Principal:
+    """The principal public reports are made as: a reporter of every site, with no
+    password and no token, so nobody can sign in as it. Created on first use."""
+    user = get(session, username=PUBLIC_ACCOUNT)
+    if user is None:
+        user = User(
+            username=PUBLIC_ACCOUNT,
+            display_name="Public report",
+            email="",
+            role=Role.REPORTER.value,
+            password_hash=None,
+            is_active=True,
+            all_sites=True,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+    return principal(session, user)
+
+
 def authenticate_password(session: Session, *, username: str, password: str) -> User | None:
     """The active user if the password matches, else None (same work either way)."""
     user = get(session, username=username)

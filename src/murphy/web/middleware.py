@@ -68,16 +68,26 @@ def _declared_length(scope: Scope) -> int:
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with 413, whether or not they declare a length."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        uploads: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads  # path prefixes that take `max_upload_bytes` (photos)
+        self.max_upload_bytes = max(max_upload_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await self._refuse(scope, send)
+        limit = self._limit(scope)
+        if _declared_length(scope) > limit:
+            await self._refuse(scope, send, limit)
             return
         seen = 0
         started = False
@@ -87,8 +97,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -101,14 +111,18 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    def _limit(self, scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        return self.max_upload_bytes if path.startswith(self.uploads) else self.max_bytes
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         body: dict[str, Any] = {
             "type": "https://murphy.invalid/problems/payload-too-large",
             "title": "Payload too large",
             "status": 413,
-            "detail": f"request body is over the limit of {self.max_bytes} bytes",
+            "detail": f"request body is over the limit of {limit} bytes",
             "instance": scope.get("path", ""),
         }
         raw = json.dumps(body).encode()

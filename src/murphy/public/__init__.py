@@ -1,0 +1,1 @@
+"""Public reporting: anyone reports without an account, and follows up with a code."""
