@@ -76,7 +76,7 @@ def test_mistakes_keep_what_was_typed_and_store_nothing(web: TestClient, sites: 
         },
     )
     assert r.status_code == 422
-    assert "Email" in alert(r.text)
+    assert "Email: give an address like name@example.org" in alert(r.text)
     assert 'value="Smoke in the stairwell"' in r.text and "Third floor" in r.text
     r = web.post(
         "/report",

@@ -131,7 +131,7 @@ def test_the_status_shows_only_what_the_reporter_may_know(
     status = r.json()
     assert status["number"] == number and status["status"] == "Being handled"
     assert status["title"] == "Man trying car doors"  # their words, not the edited title
-    assert [s["text"] for s in status["sent"]] == ["Grey hoodie"]
+    assert [s["text"] for s in status["sent"]] == ["Man trying car doors\n\nGrey hoodie"]
     assert (
         "Smith" not in r.text and "suspect" not in r.text.lower() and "theft" not in r.text.lower()
     )

@@ -37,6 +37,7 @@ def shoot(url: str, out: Path, numbers: dict[str, str], only: set[str]) -> list[
             for scheme in ("light", "dark") if size == "desktop" else ("light",):
                 context = browser.new_context(viewport=viewport, base_url=url, color_scheme=scheme)
                 camera = Camera(context.new_page(), out, f"{size}-{scheme}", only)
+                _public(camera)
                 _dispatcher(camera, numbers)
                 _admin(camera)
                 saved += camera.shots
@@ -80,6 +81,33 @@ class Camera:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/incidents")
+
+
+def _public(camera: Camera) -> None:
+    """The public report pages, without an account."""
+    page, snap = camera.page, camera.snap
+    page.goto("/report")
+    snap("public-report")
+    page.get_by_label("What happened?").fill("Man trying car doors")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_label("Where exactly").fill("Car park P2, level 1")
+    page.evaluate(
+        "document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))"
+    )
+    page.get_by_label("Email").evaluate("e => e.type = 'text'")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_load_state()
+    snap("public-report-error")
+    page.get_by_label("Email").fill("")
+    page.get_by_label("Where is it?").select_option(index=1)
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_load_state()
+    snap("public-thanks")
+    page.get_by_role("button", name="See the status now").click()
+    page.wait_for_load_state()
+    snap("public-status")
+    page.goto("/report/status")
+    snap("public-status-form")
 
 
 def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from murphy.sites.schemas import PlaceIn, PlaceOut, SiteOut
 from murphy.sla.schemas import ClockDue, ClockOut
@@ -85,12 +86,30 @@ TITLE = Field(min_length=1, max_length=200, description="One line: what happened
 DESCRIPTION = Field(default="", max_length=20_000, description="What was seen, heard, done")
 
 
+_PHONE = re.compile(r"[0-9+() ./-]{3,40}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 class ContactIn(_In):
     """How to reach the person who reported it; every field optional."""
 
     name: str = Field(default="", max_length=120)
-    phone: str = Field(default="", max_length=40, pattern=r"^[0-9+() ./-]*$")
-    email: str = Field(default="", max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=254)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not _PHONE.fullmatch(value):
+            raise ValueError("use digits, spaces and + ( ) - . / only, e.g. +49 30 1234567")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not _EMAIL.fullmatch(value):
+            raise ValueError("give an address like name@example.org")
+        return value
 
     def given(self) -> bool:
         """Whether anything was filled in."""

@@ -79,6 +79,7 @@ class PublicStatusOut(BaseModel):
     number: str
     title: str
     site: str
+    timezone: str = Field(description="The site's time zone, for showing the times")
     reported_at: datetime
     status: str = Field(description="Received | Being handled | Resolved | Closed")
     explanation: str

@@ -180,7 +180,7 @@ def _status(session: Session, follow: FollowUp) -> PublicStatusOut:
             continue  # only what the reporter sent: nothing of the control room's work
         if entry.kind == "created":  # their own words, even if the title was edited since
             title = str(entry.data.get("title", ""))
-            text = str(entry.data.get("description", ""))
+            text = "\n\n".join(x for x in (title, str(entry.data.get("description", ""))) if x)
             sent.append(Addition(at=entry.at, text=text, photos=0))
         elif entry.kind == "note":
             sent.append(Addition(at=entry.at, text=str(entry.data.get("body", "")), photos=0))
@@ -194,6 +194,7 @@ def _status(session: Session, follow: FollowUp) -> PublicStatusOut:
         number=incident.number,
         title=title,
         site=site.name,
+        timezone=site.timezone,
         reported_at=incident.reported_at,
         status=label,
         explanation=explanation,

@@ -54,6 +54,10 @@ def explain(exc: ValidationError, labels: dict[str, str]) -> str:
             messages.append(f"{label}: give a date and a time, e.g. 2026-11-28 03:15")
         elif kind == "enum":
             messages.append(f"{label}: choose one of the options offered")
+        elif kind == "value_error" and ctx.get("error"):
+            messages.append(f"{label}: {ctx['error']}")  # the model's own words
+        elif kind == "string_pattern_mismatch":
+            messages.append(f"{label}: check how it is written")
         else:
             messages.append(f"{label}: {err['msg']}")
     return "; ".join(messages) + "."
