@@ -122,6 +122,8 @@ def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/incidents")
     snap("queue")
+    page.locator("#quick summary").click()
+    camera.snap_part("queue-quick", "#quick")
     page.goto("/incidents?status=all")
     snap("queue-all")
     page.goto("/incidents?status=open&type=access&priority=3")

@@ -276,3 +276,29 @@ def test_a_member_of_the_public_reports_on_a_phone_and_follows_up(
     assert staff.locator("#photos img").count() == 1
     assert dana.username == "dana"
     assert csp_violations == []
+
+
+def test_a_dispatcher_records_a_call_from_the_queue_with_the_keyboard(
+    new_page: Any, factory: Factory, csp_violations: list[str]
+) -> None:
+    factory.taxonomy()
+    factory.site("HQ")
+    factory.user("dana", "dispatcher", ["HQ"])
+    page = new_page()
+    sign_in(page, "dana")
+    page.keyboard.press("n")
+    assert page.evaluate("document.activeElement.id") == "qe-title"
+    page.keyboard.type("Smoke in stairwell B")
+    page.keyboard.press("Tab")  # the site: the only one, already chosen
+    page.keyboard.press("Tab")
+    page.keyboard.type("2nd floor")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Lee Park")
+    page.keyboard.press("Tab")
+    page.keyboard.type("+49 30 555 0101")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "recorded" in page.inner_text(".notice")
+    assert "Smoke in stairwell B" in page.inner_text(".queue, main")
+    assert page.evaluate("document.activeElement.id") == "qe-title", "ready for the next call"
+    assert csp_violations == []

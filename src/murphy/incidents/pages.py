@@ -9,7 +9,7 @@ The classification, priority, acknowledgement and assessment forms are in
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from murphy.core.errors import MurphyError, NotFound, ValidationFailed
-from murphy.incidents import pages_triage, pages_work, rules, service
+from murphy.incidents import pages_triage, pages_work, rules, service, triage
 from murphy.incidents.pages_shared import (
     checked,
     failed,
@@ -31,6 +31,8 @@ from murphy.incidents.pages_shared import (
 from murphy.incidents.schemas import (
     Action,
     Channel,
+    ClassifyIn,
+    ContactIn,
     IncidentCreate,
     IncidentQuery,
     IncidentUpdate,
@@ -68,6 +70,14 @@ class ReportForm(FormModel):
     place: str = ""
     detail: str = ""
     occurred_at: str = ""
+    channel: str = ""  # on someone's behalf: "phone" or "walk_up"
+    caller_name: str = ""
+    caller_phone: str = ""
+    type: str = ""  # classify it at once (dispatchers)
+    back: str = ""  # "queue": return to the queue for the next call
+
+
+ON_BEHALF = {"phone": Channel.PHONE, "walk_up": Channel.WALK_UP}
 
 
 class TransitionForm(FormModel):
@@ -115,6 +125,7 @@ def queue(
     q: str = "",
     cursor: str = "",
     restricted: str = "",
+    recorded: str = "",
 ) -> Response:
     """The queue: open incidents by priority then age (others newest first), filtered
     by site, type and priority, and searched."""
@@ -147,6 +158,8 @@ def queue(
         "filters": filters,
         "by_priority": by_priority,
         "restricted": rules.parse_number(restricted) if restricted else None,
+        "recorded": rules.parse_number(recorded) if recorded else None,
+        "quick": _quick(session, principal),
         "status_filters": {k: v[0] for k, v in STATUS_FILTERS.items()},
         "tab_url": lambda key: f"/incidents?{urlencode({**filters, 'status': key})}",
         "older_url": older if page.next_cursor else "",
@@ -175,6 +188,7 @@ def report(
     check_csrf(request, form.csrf_token)
     try:
         place = places.parse(form.place, form.detail, site=form.site)
+        contact = checked(ContactIn, name=form.caller_name, phone=form.caller_phone)
         data = checked(
             IncidentCreate,
             title=form.title,
@@ -182,11 +196,22 @@ def report(
             site=form.site,
             place=place,
             occurred_at=form.occurred_at or None,
+            contact=contact,
         )
-        incident = service.report(session, principal=principal, data=data, channel=Channel.WEB)
+        channel = ON_BEHALF.get(form.channel, Channel.WEB)
+        incident = service.report(session, principal=principal, data=data, channel=channel)
+        if form.type.strip():
+            triage.classify(
+                session,
+                principal=principal,
+                number=incident.number,
+                data=checked(ClassifyIn, type=form.type.strip()),
+            )
     except MurphyError as exc:
         session.rollback()
         return _report_page(request, session, principal, form, error=plain(exc), status=exc.status)
+    if form.back == "queue":  # the next call: stay in the queue, which says what was recorded
+        return RedirectResponse(f"/incidents?{urlencode({'recorded': incident.number})}", 303)
     return see(incident.number)
 
 
@@ -302,6 +327,13 @@ def edit(
 
 
 # --- helpers ------------------------------------------------------------------------
+
+
+def _quick(session: Session, principal: Principal) -> dict[str, Any] | None:
+    """The quick-entry form of the queue, for those who take calls (dispatchers and up)."""
+    if not (principal.can(Permission.REPORT) and principal.can(Permission.TRIAGE)):
+        return None
+    return {"sites": my_site_details(session, principal)}
 
 
 def _report_page(

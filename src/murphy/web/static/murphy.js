@@ -161,8 +161,23 @@
     show();
   }
 
+  // The queue's quick entry: N (outside a field, no modifier) opens it at "What happened?".
+  function quickEntryKey(event) {
+    if (event.key !== "n" && event.key !== "N") return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var quick = document.getElementById("quick");
+    var title = quick && quick.querySelector("[data-quick-title]");
+    if (!title) return;
+    event.preventDefault();
+    quick.open = true;
+    title.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     startCountdowns();
+    document.addEventListener("keydown", quickEntryKey);
     document.querySelectorAll("form[data-matrix]").forEach(priorityPreview);
     document.querySelectorAll("form").forEach(function (form) {
       linkSiteToPlaces(form);
