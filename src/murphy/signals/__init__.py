@@ -1,0 +1,1 @@
+"""Device and system signals: sources, mapping, de-duplication and correlation."""
