@@ -29,6 +29,7 @@ from murphy.public import api as public_api
 from murphy.public import pages as public_pages
 from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
 from murphy.settings import Settings
+from murphy.signals import api as signals_api
 from murphy.sites import api as sites_api
 from murphy.sla import api as sla_api
 from murphy.taxonomy import api as taxonomy_api
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         taxonomy_pages.router,
         public_api.router,
         public_pages.router,
+        signals_api.router,
     ):
         app.include_router(router)
 

@@ -271,3 +271,34 @@ def test_clearances_from_the_command_line(org_cli):
     assert code == 0 and "safeguarding" in out and "hr" not in out.split("holds:")[1]
     code, _, err = cli("user", "clearance", "sam", "--grant", "no spaces!")
     assert code == 1 and "invalid clearance" in err
+
+
+def test_sources_from_the_command_line(org_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mapping = tmp_path / "panel.yaml"
+    mapping.write_text('title: "{event} at {door}"\nfingerprint: [device]\n', encoding="utf-8")
+    code, out, err = org_cli(
+        "source",
+        "add",
+        "panel",
+        "--name",
+        "HQ panel",
+        "--site",
+        "HQ",
+        "--mapping",
+        str(mapping),
+        "--as",
+        "admin",
+    )
+    assert code == 0, err
+    token = re.search(r"(msig_[A-Za-z0-9_-]+)", out)
+    assert token and "shown once" in out
+    code, out, err = org_cli("source", "list", "--as", "admin")
+    assert code == 0 and "panel" in out and "HQ panel" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('title: "{oops"\n', encoding="utf-8")
+    code, out, err = org_cli("source", "mapping", "panel", "--mapping", str(bad), "--as", "admin")
+    assert code != 0 and "title" in (out + err) and "Traceback" not in err
+    code, out, err = org_cli("source", "rotate", "panel", "--as", "admin")
+    assert code == 0 and token.group(1) not in out and "msig_" in out
+    code, out, err = org_cli("source", "off", "panel", "--as", "admin")
+    assert code == 0 and "off" in out

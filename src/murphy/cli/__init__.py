@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from murphy.cli import admin, demo, incidents, rules, serve, sla, taxonomy, worker
+from murphy.cli import admin, demo, incidents, rules, serve, sla, sources, taxonomy, worker
 from murphy.cli.common import console, fail
 from murphy.core.errors import MurphyError
 
@@ -32,6 +32,7 @@ taxonomy.register(app)
 rules.register(app)
 sla.register(app)
 worker.register(app)
+sources.register(app)
 
 
 def main() -> None:

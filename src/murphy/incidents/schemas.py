@@ -76,6 +76,7 @@ class Channel(StrEnum):
     PHONE = "phone"
     WALK_UP = "walk_up"  # someone came to the control room's desk
     PUBLIC = "public"  # the public report page or API, no account
+    SIGNAL = "signal"  # a device or system: alarm panel, access control, a SIEM
 
 
 class _In(BaseModel):

@@ -34,6 +34,7 @@ CHANNELS: dict[Channel, str] = {
     Channel.PHONE: "phone",
     Channel.WALK_UP: "the desk (walk-up)",
     Channel.PUBLIC: "the public report page",
+    Channel.SIGNAL: "a device signal",
 }
 
 FIELDS: dict[str, str] = {

@@ -45,6 +45,7 @@ MODEL_MODULES = (
     "murphy.notify.models",
     "murphy.ics.models",
     "murphy.public.models",
+    "murphy.signals.models",
 )
 
 

@@ -162,19 +162,31 @@ def principal(session: Session, user: User) -> Principal:
     )
 
 
-PUBLIC_ACCOUNT = "public"  # who public reports are by: a system account nobody signs in as
+PUBLIC_ACCOUNT = "public"  # who public reports are by
+SIGNALS_ACCOUNT = "signals"  # who incidents opened by device signals are by
 
 
 def public_principal(session: Session) -> Principal:
-    """The principal public reports are made as: a reporter of every site, with no
-    password and no token, so nobody can sign in as it. Created on first use."""
-    user = get(session, username=PUBLIC_ACCOUNT)
+    """The principal public reports are made as: a reporter of every site."""
+    return system_principal(session, PUBLIC_ACCOUNT, "Public report", Role.REPORTER)
+
+
+def signals_principal(session: Session) -> Principal:
+    """The principal device signals act as: a dispatcher of every site, since a source's
+    mapping classifies what it opens."""
+    return system_principal(session, SIGNALS_ACCOUNT, "Device signals", Role.DISPATCHER)
+
+
+def system_principal(session: Session, username: str, display_name: str, role: Role) -> Principal:
+    """A system account of every site with no password and no token, so that nobody can
+    sign in as it; made on first use."""
+    user = get(session, username=username)
     if user is None:
         user = User(
-            username=PUBLIC_ACCOUNT,
-            display_name="Public report",
+            username=username,
+            display_name=display_name,
             email="",
-            role=Role.REPORTER.value,
+            role=role.value,
             password_hash=None,
             is_active=True,
             all_sites=True,

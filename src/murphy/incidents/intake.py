@@ -1,0 +1,130 @@
+"""Incidents from other domains' inputs: what a device signal opens, adds to, resolves.
+
+Public surface for other domains (like `major` and `similar`, see ADR 0003): it sits
+above `service` and `triage`, so that a signal's classification and priority go through
+the same use cases, checks and timeline entries as a dispatcher's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from murphy.core.errors import MurphyError
+from murphy.incidents import rules, service, triage
+from murphy.incidents.models import Incident
+from murphy.incidents.schemas import (
+    Channel,
+    ClassifyIn,
+    IncidentCreate,
+    PriorityIn,
+    ResolutionCode,
+    Status,
+    TransitionIn,
+)
+from murphy.users.schemas import Principal
+
+
+def open_incident(
+    session: Session,
+    *,
+    principal: Principal,
+    data: IncidentCreate,
+    channel: Channel,
+    type_code: str | None = None,
+    priority: int | None = None,
+    why: str = "",
+    now: datetime | None = None,
+) -> Incident:
+    """Report an incident and, when the input says so, classify it and set its priority
+    (an override with `why` as the reason). An unknown type leaves it unclassified and
+    says so on the timeline instead of losing the report."""
+    incident = service.report(session, principal=principal, data=data, channel=channel, now=now)
+    stored = service.get(session, incident_id=incident.id)
+    if type_code:
+        try:
+            with session.begin_nested():
+                triage.classify(
+                    session,
+                    principal=principal,
+                    number=stored.number,
+                    data=ClassifyIn(type=type_code),
+                    now=now,
+                )
+        except MurphyError as exc:
+            why_not = f"Not classified: {exc.detail}"
+            note(session, principal=principal, incident=stored, text=why_not)
+            return stored
+        if priority is not None and priority != stored.priority:
+            triage.prioritize(
+                session,
+                principal=principal,
+                number=stored.number,
+                data=PriorityIn(priority=priority, reason=why or "set by the source"),
+                now=now,
+            )
+    return stored
+
+
+def record(
+    session: Session,
+    *,
+    principal: Principal,
+    incident_id: int,
+    kind: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Write an entry on an incident's timeline for another domain (a signal's decision)."""
+    service.append_entry(
+        session, incident_id=incident_id, kind=kind, data=data, at=now, actor=principal
+    )
+
+
+def is_open(session: Session, *, incident_id: int) -> bool:
+    """Whether the incident is new, triaged or responding."""
+    return Status(service.get(session, incident_id=incident_id).status) in rules.OPEN
+
+
+def resolve(
+    session: Session, *, principal: Principal, incident_id: int, summary: str, now: datetime
+) -> str | None:
+    """Resolve an incident as its device asked (a restore); None when done, else why not.
+
+    Only an incident someone is responding to is resolved: one still new or triaged
+    stays as it is (resolving it would skip triage and the response, and their service
+    targets), and so does one whose playbook or required fields are not done."""
+    incident = service.get(session, incident_id=incident_id)
+    if Status(incident.status) is not Status.RESPONDING:
+        return (
+            f"the device restored while the incident was {incident.status}, before anyone "
+            "responded: left for the control room to decide"
+        )
+    try:
+        with session.begin_nested():
+            service.transition(
+                session,
+                principal=principal,
+                number=incident.number,
+                data=TransitionIn(
+                    to=Status.RESOLVED, reason=summary, resolution_code=ResolutionCode.RESOLVED
+                ),
+                now=now,
+            )
+    except MurphyError as exc:
+        return exc.detail
+    return None
+
+
+def note(session: Session, *, principal: Principal, incident: Incident, text: str) -> None:
+    """A system note on the timeline."""
+    service.append_entry(
+        session,
+        incident_id=incident.id,
+        kind="note",
+        data={"body": text},
+        at=incident.updated_at,
+        actor=principal,
+    )

@@ -1,0 +1,531 @@
+"""Use cases of device and system signals: sources and their credentials, receiving a
+signal (authenticated, idempotent, durable before it is answered), and acting on the
+decision of the pure rules (`rules.decide`): open, count, attach, clear, flag.
+
+Every decision that concerns an incident is an entry on its timeline (`signal`) with the
+rule that made it; the signal row keeps the payload as received.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from murphy.core.clock import utcnow
+from murphy.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+from murphy.incidents import intake
+from murphy.incidents import service as incidents_service
+from murphy.incidents.schemas import Channel, IncidentCreate
+from murphy.signals import mapping, rules
+from murphy.signals.models import Delivery, Replay, Signal, Source
+from murphy.signals.schemas import (
+    Credential,
+    SignalAnswer,
+    SourceIn,
+    SourceOut,
+    SourceUpdate,
+    WindowsIn,
+)
+from murphy.sites import service as sites_service
+from murphy.sites.schemas import PlaceIn
+from murphy.users import service as users_service
+from murphy.users.schemas import Permission, Principal
+
+TOKEN_PREFIX = "msig_"  # noqa: S105 (a prefix that makes leaked tokens easy to find)
+MAX_SKEW = timedelta(minutes=5)  # a signed request older or newer than this is stale
+REPLAY_KEEP = timedelta(minutes=15)  # signatures remembered (longer than the skew)
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+def create_source(session: Session, *, principal: Principal, data: SourceIn) -> Credential:
+    """Add a source; its token or HMAC secret is returned only now."""
+    _admin(principal)
+    if session.scalar(select(Source.id).where(Source.code == data.code)) is not None:
+        raise Conflict(f"source {data.code!r} exists: rotate its credential or change it")
+    source = Source(
+        code=data.code,
+        name=data.name,
+        site_id=_site_id(session, data.site),
+        auth=data.auth,
+        mapping=data.mapping.model_dump(mode="json"),
+        windows=data.windows.model_dump(),
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(source)
+    session.flush()
+    return _new_credential(source)
+
+
+def rotate(session: Session, *, principal: Principal, code: str) -> Credential:
+    """A new credential for a source; the old one stops working at once."""
+    _admin(principal)
+    return _new_credential(_source(session, code))
+
+
+def update_source(
+    session: Session, *, principal: Principal, code: str, data: SourceUpdate
+) -> SourceOut:
+    """Change the fields sent."""
+    _admin(principal)
+    source = _source(session, code)
+    if data.name is not None:
+        source.name = data.name
+    if "site" in data.model_fields_set:
+        source.site_id = _site_id(session, data.site)
+    if data.mapping is not None:
+        source.mapping = data.mapping.model_dump(mode="json")
+    if data.windows is not None:
+        source.windows = data.windows.model_dump()
+    if data.active is not None:
+        source.active = data.active
+    session.flush()
+    return _out(session, source)
+
+
+def sources(session: Session, *, principal: Principal) -> builtins.list[SourceOut]:
+    """Every source, by code."""
+    _admin(principal)
+    rows = session.scalars(select(Source).order_by(Source.code)).all()
+    return [_out(session, s) for s in rows]
+
+
+def source(session: Session, *, principal: Principal, code: str) -> SourceOut:
+    """One source."""
+    _admin(principal)
+    return _out(session, _source(session, code))
+
+
+# --- authentication ----------------------------------------------------------------------
+
+
+def authenticate(
+    session: Session,
+    *,
+    bearer: str | None,
+    source_code: str | None,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime | None = None,
+) -> Source:
+    """The source a request comes from: a bearer token, or an HMAC-SHA256 signature over
+    'TIMESTAMP.BODY' with the source's secret, fresh (within 5 minutes) and not seen
+    before. Anything else is 401, with what to fix."""
+    now = now or utcnow()
+    if bearer:
+        digest = hashlib.sha256(bearer.encode()).hexdigest()
+        found = session.scalar(select(Source).where(Source.token_hash == digest))
+        if found is None or found.auth != "token":
+            raise _unauthorized("unknown source token")
+        return _active(found)
+    if not (source_code and timestamp and signature):
+        raise _unauthorized(
+            "send 'Authorization: Bearer TOKEN', or X-Murphy-Source, X-Murphy-Timestamp "
+            "and X-Murphy-Signature"
+        )
+    found = session.scalar(select(Source).where(Source.code == source_code))
+    if found is None or found.auth != "hmac" or not found.hmac_secret:
+        raise _unauthorized(f"unknown source {source_code!r} (or it does not sign)")
+    try:
+        sent_at = datetime.fromtimestamp(int(timestamp), tz=now.tzinfo)
+    except (ValueError, OverflowError, OSError):
+        raise _unauthorized("X-Murphy-Timestamp must be Unix seconds") from None
+    if abs(now - sent_at) > MAX_SKEW:
+        raise _unauthorized("stale request: the timestamp is more than 5 minutes off")
+    given = signature.removeprefix("sha256=").strip().lower()
+    expected = hmac.new(
+        found.hmac_secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(given, expected):
+        raise _unauthorized("the signature does not match the body and timestamp")
+    seen = select(Replay.id).where(Replay.source_id == found.id, Replay.signature == expected)
+    if session.scalar(seen) is not None:
+        raise _unauthorized("replayed request: this signature was already accepted")
+    session.add(Replay(source_id=found.id, signature=expected, seen_at=now))
+    return _active(found)
+
+
+# --- receiving -----------------------------------------------------------------------------
+
+
+def receive(
+    session: Session,
+    *,
+    source: Source,
+    raw: bytes,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[SignalAnswer, bool]:
+    """Store a signal and act on it; (the answer, whether it repeats an earlier one's
+    answer because the request carried the same Idempotency-Key)."""
+    now = now or utcnow()
+    key = _key(idempotency_key)
+    if key is not None:
+        done = session.scalar(
+            select(Delivery).where(Delivery.source_id == source.id, Delivery.key == key)
+        )
+        if done is not None:
+            return SignalAnswer.model_validate(done.answer), True
+    payload = mapping.parse_payload(raw)
+    rule_set = mapping.Mapping.model_validate(source.mapping)
+    found = mapping.apply(rule_set, payload, source=source.code)
+    site_id = _site_id(session, found.site) if found.site else source.site_id
+    if site_id is None:
+        raise ValidationFailed(
+            f"the signal names no site and source {source.code} has none: map 'site' or set one"
+        )
+    windows = rules.Windows(**source.windows)
+    same = _newest(session, source.id, found.fingerprint)
+    outcome = rules.decide(
+        now=now,
+        is_clear=found.is_clear,
+        fingerprint=found.fingerprint,
+        has_type=found.type is not None,
+        windows=windows,
+        recent=_recent(session, source, found, site_id, same, windows, now),
+    )
+    signal = _store(session, source, found, site_id, same, outcome, payload, now)
+    incident_id = _act(session, source, found, signal, outcome, now)
+    number = incidents_service.get(session, incident_id=incident_id).number if incident_id else None
+    answer = SignalAnswer(
+        signal=signal.id,
+        decision=outcome.decision.value,
+        rule=outcome.rule,
+        incident=number,
+        count=signal.count,
+    )
+    if key is not None:
+        session.add(
+            Delivery(
+                source_id=source.id,
+                key=key,
+                signal_id=signal.id,
+                answer=answer.model_dump(),
+                created_at=now,
+            )
+        )
+    session.flush()
+    return answer, False
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    if idempotency_key is None:
+        return None
+    key = idempotency_key.strip()
+    if not key or len(key) > 128:
+        raise ValidationFailed("Idempotency-Key must be 1 to 128 characters")
+    return key
+
+
+def _recent(
+    session: Session,
+    source: Source,
+    found: mapping.Mapped,
+    site_id: int,
+    same: Signal | None,
+    windows: rules.Windows,
+    now: datetime,
+) -> rules.Recent:
+    """What the rules need to know of earlier signals."""
+    own = _incident_view(session, same.incident_id) if same and same.incident_id else None
+    return rules.Recent(
+        same_fingerprint=_view(session, same) if same else None,
+        open_incident_same_place_type=_open_nearby(
+            session, site_id, found.zone, found.type, now, windows.correlate_seconds
+        ),
+        changes=_changes(session, source.id, found.fingerprint, now, windows.flap_seconds),
+        fingerprint_incident=own,
+    )
+
+
+def _store(
+    session: Session,
+    source: Source,
+    found: mapping.Mapped,
+    site_id: int,
+    same: Signal | None,
+    outcome: rules.Outcome,
+    payload: Any,
+    now: datetime,
+) -> Signal:
+    """A repeat is counted on the signal it repeats; anything else is a new row."""
+    if outcome.decision is rules.Decision.DUPLICATE and same is not None:
+        same.count += 1
+        same.last_seen_at = now
+        session.flush()
+        return same
+    signal = Signal(
+        source_id=source.id,
+        received_at=now,
+        last_seen_at=now,
+        count=1,
+        fingerprint=found.fingerprint,
+        title=found.title,
+        type_code=found.type,
+        priority=found.priority,
+        site_id=site_id,
+        zone=found.zone,
+        place=found.place,
+        is_clear=found.is_clear,
+        flapping=outcome.decision is rules.Decision.FLAPPING,
+        decision=outcome.decision.value,
+        rule=outcome.rule[:300],
+        incident_id=outcome.incident_id,
+        payload=payload,
+    )
+    session.add(signal)
+    session.flush()
+    return signal
+
+
+def _act(
+    session: Session,
+    source: Source,
+    found: mapping.Mapped,
+    signal: Signal,
+    outcome: rules.Outcome,
+    now: datetime,
+) -> int | None:
+    """Open the incident of a new signal; write the decision on the incident's timeline
+    (and resolve it when a clear says so). The incident's id, if any."""
+    principal = users_service.signals_principal(session)
+    incident_id = outcome.incident_id
+    if outcome.decision is rules.Decision.NEW:
+        site = sites_service.get_by_ids(session, [signal.site_id or 0])[signal.site_id or 0]
+        incident = intake.open_incident(
+            session,
+            principal=principal,
+            data=IncidentCreate(
+                title=found.title,
+                description=found.description,
+                site=site.code,
+                place=PlaceIn(detail=found.place) if found.place else None,
+            ),
+            channel=Channel.SIGNAL,
+            type_code=found.type,
+            priority=found.priority,
+            why=f"severity {found.severity!r} from source {source.code}",
+            now=now,
+        )
+        incident_id = signal.incident_id = incident.id
+    if incident_id is None:
+        return None
+    entry: dict[str, Any] = {
+        "source": source.code,
+        "signal": signal.id,
+        "decision": outcome.decision.value,
+        "rule": outcome.rule,
+        "title": found.title,
+        "severity": found.severity,
+        "count": signal.count,
+    }
+    if outcome.resolve:
+        summary = f"Restored: {found.title} (source {source.code})"
+        why_not = intake.resolve(
+            session, principal=principal, incident_id=incident_id, summary=summary, now=now
+        )
+        entry["resolved"] = why_not is None
+        if why_not:
+            entry["not_resolved_because"] = why_not
+    intake.record(
+        session, principal=principal, incident_id=incident_id, kind="signal", data=entry, now=now
+    )
+    return incident_id
+
+
+def forget_replays(session: Session, *, now: datetime | None = None) -> int:
+    """Drop remembered signatures older than the skew allows (they are stale anyway)."""
+    cutoff = (now or utcnow()) - REPLAY_KEEP
+    rows = session.scalars(select(Replay).where(Replay.seen_at < cutoff)).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _admin(principal: Principal) -> None:
+    if not principal.can(Permission.MANAGE_SITES):
+        raise PermissionDenied(f"your role ({principal.role.value}) may not manage sources")
+
+
+def _unauthorized(detail: str) -> Unauthenticated:
+    return Unauthenticated(detail)
+
+
+def _active(source: Source) -> Source:
+    if not source.active:
+        raise _unauthorized(f"source {source.code} is switched off")
+    return source
+
+
+def _source(session: Session, code: str) -> Source:
+    found = session.scalar(select(Source).where(Source.code == code))
+    if found is None:
+        raise NotFound(f"no source {code!r}")
+    return found
+
+
+def _site_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    site = sites_service.get(session, code=code)
+    if site is None:
+        raise ValidationFailed(f"unknown site {code!r}")
+    return site.id
+
+
+def _new_credential(source: Source) -> Credential:
+    if source.auth == "token":
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        source.token_hash = hashlib.sha256(token.encode()).hexdigest()
+        source.hmac_secret = None
+        return Credential(source=source.code, auth="token", token=token)
+    secret = secrets.token_urlsafe(32)
+    source.hmac_secret, source.token_hash = secret, None
+    return Credential(source=source.code, auth="hmac", secret=secret)
+
+
+def _out(session: Session, source: Source) -> SourceOut:
+    site = (
+        sites_service.get_by_ids(session, [source.site_id])[source.site_id].code
+        if source.site_id
+        else None
+    )
+    count = session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.source_id == source.id)
+    )
+    return SourceOut(
+        code=source.code,
+        name=source.name,
+        site=site,
+        auth=source.auth,
+        mapping=source.mapping,
+        windows=WindowsIn(**source.windows),
+        active=source.active,
+        created_at=source.created_at,
+        signals=int(count or 0),
+    )
+
+
+def _newest(session: Session, source_id: int, fingerprint: str) -> Signal | None:
+    return session.scalar(
+        select(Signal)
+        .where(Signal.source_id == source_id, Signal.fingerprint == fingerprint)
+        .order_by(Signal.id.desc())
+        .limit(1)
+    )
+
+
+def _view(session: Session, row: Signal) -> rules.SignalView:
+    open_ = row.incident_id is not None and intake.is_open(session, incident_id=row.incident_id)
+    return rules.SignalView(
+        id=row.id,
+        received_at=row.received_at,
+        last_seen_at=row.last_seen_at,
+        is_clear=row.is_clear,
+        incident_id=row.incident_id,
+        incident_open=open_,
+        flapping=row.flapping,
+    )
+
+
+def _open_nearby(
+    session: Session,
+    site_id: int,
+    zone: str | None,
+    type_code: str | None,
+    now: datetime,
+    seconds: int,
+) -> rules.IncidentView | None:
+    """The newest open incident a signal opened at this site (and zone) with this type,
+    within the correlation window."""
+    if type_code is None:
+        return None
+    stmt = (
+        select(Signal.incident_id, Signal.fingerprint, Signal.received_at)
+        .where(
+            Signal.site_id == site_id,
+            Signal.type_code == type_code,
+            Signal.decision == rules.Decision.NEW.value,
+            Signal.incident_id.is_not(None),
+            Signal.received_at >= now - timedelta(seconds=seconds),
+        )
+        .order_by(Signal.id.desc())
+        .limit(5)
+    )
+    if zone is not None:
+        stmt = stmt.where(Signal.zone == zone)
+    for row in session.execute(stmt):
+        if intake.is_open(session, incident_id=row.incident_id):
+            incident = incidents_service.get(session, incident_id=row.incident_id)
+            attached = session.scalar(
+                select(func.count())
+                .select_from(Signal)
+                .where(Signal.incident_id == row.incident_id)
+            )
+            return rules.IncidentView(
+                id=incident.id,
+                number=incident.number,
+                reported_at=row.received_at,
+                signals=int(attached or 0),
+                opened_by_fingerprint=row.fingerprint,
+            )
+    return None
+
+
+def _incident_view(session: Session, incident_id: int) -> rules.IncidentView:
+    incident = incidents_service.get(session, incident_id=incident_id)
+    first = session.scalar(
+        select(Signal.fingerprint)
+        .where(Signal.incident_id == incident_id, Signal.decision == rules.Decision.NEW.value)
+        .limit(1)
+    )
+    attached = session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.incident_id == incident_id)
+    )
+    return rules.IncidentView(
+        id=incident.id,
+        number=incident.number,
+        reported_at=incident.reported_at,
+        signals=int(attached or 0),
+        opened_by_fingerprint=first,
+    )
+
+
+def _changes(
+    session: Session, source_id: int, fingerprint: str, now: datetime, seconds: int
+) -> tuple[datetime, ...]:
+    """When this fingerprint went from alarm to clear or back, within the flap window."""
+    rows = session.execute(
+        select(Signal.received_at, Signal.is_clear)
+        .where(
+            Signal.source_id == source_id,
+            Signal.fingerprint == fingerprint,
+            Signal.received_at >= now - timedelta(seconds=seconds),
+        )
+        .order_by(Signal.id)
+    ).all()
+    changes, last = [], None
+    for r in rows:
+        if last is not None and r.is_clear != last:
+            changes.append(r.received_at)
+        last = r.is_clear
+    return tuple(changes)
