@@ -8,12 +8,15 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from murphy.core.clock import utcnow
+from murphy.signals import service
 from murphy.signals.models import Delivery, Signal
 from tests.api.test_incidents import assert_problem, move
 from tests.factories import Account, Factory
@@ -198,6 +201,9 @@ def test_signed_requests_fresh_once_and_matching(
     assert_problem(stale, 401, "stale")
     assert_problem(signed(client, "nope", secret, alarm()), 401, "unknown source")
     assert stored(hq) == 1
+    with hq.db.transaction() as session:  # signatures are kept only while they are fresh
+        assert service.forget_replays(session) == 0
+        assert service.forget_replays(session, now=utcnow() + timedelta(minutes=16)) == 1
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
@@ -158,6 +158,7 @@ def authenticate(
     if session.scalar(seen) is not None:
         raise _unauthorized("replayed request: this signature was already accepted")
     session.add(Replay(source_id=found.id, signature=expected, seen_at=now))
+    forget_replays(session, now=now)
     return _active(found)
 
 
@@ -304,8 +305,10 @@ def _act(
 ) -> int | None:
     """Open the incident of a new signal; write the decision on the incident's timeline
     (and resolve it when a clear says so). The incident's id, if any."""
-    principal = users_service.signals_principal(session)
     incident_id = outcome.incident_id
+    if incident_id is None and outcome.decision is not rules.Decision.NEW:
+        return None  # stored as received: nothing to open or tell
+    principal = users_service.signals_principal(session)
     if outcome.decision is rules.Decision.NEW:
         site = sites_service.get_by_ids(session, [signal.site_id or 0])[signal.site_id or 0]
         incident = intake.open_incident(
@@ -350,12 +353,11 @@ def _act(
 
 
 def forget_replays(session: Session, *, now: datetime | None = None) -> int:
-    """Drop remembered signatures older than the skew allows (they are stale anyway)."""
+    """Drop remembered signatures older than the skew allows: a request that old is
+    refused as stale anyway (one indexed delete, run with each signed request)."""
     cutoff = (now or utcnow()) - REPLAY_KEEP
-    rows = session.scalars(select(Replay).where(Replay.seen_at < cutoff)).all()
-    for row in rows:
-        session.delete(row)
-    return len(rows)
+    done = session.execute(delete(Replay).where(Replay.seen_at < cutoff))
+    return int(getattr(done, "rowcount", 0) or 0)
 
 
 # --- internals -----------------------------------------------------------------------
