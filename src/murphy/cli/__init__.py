@@ -12,7 +12,18 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from murphy.cli import admin, demo, incidents, rules, serve, sla, sources, taxonomy, worker
+from murphy.cli import (
+    admin,
+    demo,
+    incidents,
+    mqtt,
+    rules,
+    serve,
+    sla,
+    sources,
+    taxonomy,
+    worker,
+)
 from murphy.cli.common import console, fail
 from murphy.core.errors import MurphyError
 
@@ -33,6 +44,7 @@ rules.register(app)
 sla.register(app)
 worker.register(app)
 sources.register(app)
+mqtt.register(app)
 
 
 def main() -> None:

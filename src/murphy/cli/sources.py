@@ -55,13 +55,23 @@ def source_add(
     mapping: MappingFile,
     site: Annotated[str | None, typer.Option(help="Site when the payload names none")] = None,
     auth: Annotated[str, typer.Option(help="token or hmac")] = "token",
+    topic: Annotated[
+        list[str] | None, typer.Option(help="MQTT topic filter it sends on (repeat)")
+    ] = None,
     as_user: AsUser = None,
 ) -> None:
     """Add a source and print its credential (shown only once)."""
     if auth not in ("token", "hmac"):
         raise typer.BadParameter("token or hmac", param_hint="--auth")
     data = SourceIn.model_validate(
-        {"code": code, "name": name, "site": site, "auth": auth, "mapping": _mapping(mapping)}
+        {
+            "code": code,
+            "name": name,
+            "site": site,
+            "auth": auth,
+            "mapping": _mapping(mapping),
+            "topics": topic or [],
+        }
     )
     db = migrated_database()
     principal = acting_principal(db, as_user)

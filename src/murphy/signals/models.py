@@ -25,6 +25,7 @@ class Source(Base):
     hmac_secret: Mapped[str | None] = mapped_column(String(128))  # needed as is to check signatures
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
     windows: Mapped[dict[str, Any]] = mapped_column(JSON)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)  # MQTT topic filters
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

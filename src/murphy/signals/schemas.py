@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from murphy.signals.mapping import Mapping
 
@@ -24,6 +24,23 @@ class WindowsIn(_In):
     resolve_on_clear: bool = False
 
 
+def check_topics(topics: list[str]) -> list[str]:
+    """MQTT topic filters: '+' a whole level, '#' only as the last one."""
+    for topic in topics:
+        levels = topic.split("/")
+        bad = (
+            not topic
+            or len(topic) > 200
+            or any(
+                ("+" in lv and lv != "+") or ("#" in lv and (lv != "#" or i != len(levels) - 1))
+                for i, lv in enumerate(levels)
+            )
+        )
+        if bad:
+            raise ValueError(f"{topic!r} is not an MQTT topic filter, e.g. 'hq/alarms/#'")
+    return topics
+
+
 class SourceIn(_In):
     """A new integration source; its credential is made here and shown once."""
 
@@ -35,6 +52,14 @@ class SourceIn(_In):
     auth: Literal["token", "hmac"] = "token"
     mapping: Mapping
     windows: WindowsIn = Field(default_factory=WindowsIn)
+    topics: list[str] = Field(
+        default_factory=list, max_length=20, description="MQTT topic filters, e.g. 'hq/alarms/#'"
+    )
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, value: list[str]) -> list[str]:
+        return check_topics(value)
 
 
 class SourceUpdate(_In):
@@ -44,7 +69,13 @@ class SourceUpdate(_In):
     site: str | None = Field(default=None, max_length=16)
     mapping: Mapping | None = None
     windows: WindowsIn | None = None
+    topics: list[str] | None = Field(default=None, max_length=20)
     active: bool | None = None
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_topics(value)
 
 
 class SourceOut(BaseModel):
@@ -56,6 +87,7 @@ class SourceOut(BaseModel):
     auth: str
     mapping: dict[str, Any]
     windows: WindowsIn
+    topics: list[str]
     active: bool
     created_at: datetime
     signals: int = Field(description="signals received so far")

@@ -64,6 +64,7 @@ def create_source(session: Session, *, principal: Principal, data: SourceIn) -> 
         auth=data.auth,
         mapping=data.mapping.model_dump(mode="json"),
         windows=data.windows.model_dump(),
+        topics=data.topics,
         active=True,
         created_at=utcnow(),
     )
@@ -92,6 +93,8 @@ def update_source(
         source.mapping = data.mapping.model_dump(mode="json")
     if data.windows is not None:
         source.windows = data.windows.model_dump()
+    if data.topics is not None:
+        source.topics = data.topics
     if data.active is not None:
         source.active = data.active
     session.flush()
@@ -352,6 +355,17 @@ def _act(
     return incident_id
 
 
+def subscriptions(session: Session) -> builtins.list[tuple[str, str]]:
+    """(MQTT topic filter, source code) of every active source that listens on MQTT."""
+    rows = session.scalars(select(Source).where(Source.active).order_by(Source.code)).all()
+    return [(topic, s.code) for s in rows for topic in (s.topics or [])]
+
+
+def source_for_mqtt(session: Session, *, code: str) -> Source:
+    """The source whose topic a message came on (the broker connection is its credential)."""
+    return _active(_source(session, code))
+
+
 def forget_replays(session: Session, *, now: datetime | None = None) -> int:
     """Drop remembered signatures older than the skew allows: a request that old is
     refused as stale anyway (one indexed delete, run with each signed request)."""
@@ -421,6 +435,7 @@ def _out(session: Session, source: Source) -> SourceOut:
         auth=source.auth,
         mapping=source.mapping,
         windows=WindowsIn(**source.windows),
+        topics=list(source.topics or []),
         active=source.active,
         created_at=source.created_at,
         signals=int(count or 0),

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-28 12:20:58.279361
+Create Date: 2026-11-28 13:01:30.931464
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("hmac_secret", sa.String(length=128), nullable=True),
         sa.Column("mapping", sa.JSON(), nullable=False),
         sa.Column("windows", sa.JSON(), nullable=False),
+        sa.Column("topics", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", murphy.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
