@@ -92,7 +92,8 @@ class Subscriber:
         try:
             with self.db.transaction() as session:
                 source = service.source_for_mqtt(session, code=code)
-                answer, _ = service.receive(session, source=source, raw=message.payload)
+                raw = bytes(message.payload)
+                answer, _ = service.receive(session, source=source, raw=raw)
         except MurphyError as exc:  # never a signal: acknowledge, or it comes back forever
             self.rejected += 1
             log.warning("message on %s refused: %s", message.topic, exc.detail)
