@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from murphy.core.errors import MurphyError, TooManyRequests, ValidationFailed
+from murphy.core.errors import MurphyError, TooManyRequests
 from murphy.incidents.schemas import ContactIn
 from murphy.public import service, throttle
 from murphy.public.schemas import AdditionIn, PublicReportIn
 from murphy.web.deps import SessionDep, SettingsDep
-from murphy.web.forms import explain, render
+from murphy.web.forms import render, validated
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,14 +75,15 @@ async def report(
         if website:
             raise throttle.trapped(request, settings)
         throttle.check_write(request, settings)
-        data = _model(
+        data = validated(
             PublicReportIn,
+            LABELS,
             title=title,
             description=description,
             site=site,
             where=where,
             occurred_at=occurred_at or None,
-            contact=_model(ContactIn, name=name, phone=phone, email=email),
+            contact=validated(ContactIn, LABELS, name=name, phone=phone, email=email),
             keep_location=keep_location == "on",
         )
         files = await _read(request)
@@ -133,7 +133,9 @@ async def add(
             raise throttle.trapped(request, settings)
         throttle.check_lookup(request, settings)
         throttle.check_write(request, settings)
-        data = _model(AdditionIn, code=code, text=text, keep_location=keep_location == "on")
+        data = validated(
+            AdditionIn, LABELS, code=code, text=text, keep_location=keep_location == "on"
+        )
         files = await _read(request)
         found = service.add(session, data=data, photos=files)
     except MurphyError as exc:
@@ -148,13 +150,6 @@ async def add(
 
 
 # --- internals -----------------------------------------------------------------------
-
-
-def _model(model: type[Any], **fields: Any) -> Any:
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        raise ValidationFailed(explain(exc, LABELS)) from None
 
 
 async def _read(request: Request) -> list[service.Photo]:
@@ -185,10 +180,7 @@ def _form(
         "error": error.detail if error else "",
         "max_photos": service.MAX_PHOTOS,
     }
-    response = render(request, "public_report.html", context, error.status if error else 200)
-    if isinstance(error, TooManyRequests):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+    return _page(request, "public_report.html", context, error)
 
 
 def _status_page(
@@ -207,7 +199,14 @@ def _status_page(
         "added": added,
         "kept": kept,
     }
-    response = render(request, "public_status.html", context, error.status if error else 200)
+    return _page(request, "public_status.html", context, error)
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], error: MurphyError | None
+) -> Response:
+    """The page, with the error's status (and Retry-After when the error says to wait)."""
+    response = render(request, template, context, error.status if error else 200)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

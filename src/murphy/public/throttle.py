@@ -8,16 +8,15 @@ filled-in honeypot field is answered like a client over its limit.
 from __future__ import annotations
 
 import math
-import threading
 
 from fastapi import Request
 
 from murphy.core.errors import TooManyRequests
 from murphy.core.ratelimit import SlidingWindowLimiter
 from murphy.settings import Settings
+from murphy.web.limits import app_limiter
 
 WINDOW = 3600.0
-_LOCK = threading.Lock()
 
 
 def client(request: Request) -> str:
@@ -58,11 +57,4 @@ def _message(wait: float) -> str:
 
 
 def _limiter(request: Request, name: str, limit: int) -> SlidingWindowLimiter[str]:
-    state = request.app.state
-    attr = f"public_{name}_limiter"
-    with _LOCK:
-        limiter: SlidingWindowLimiter[str] | None = getattr(state, attr, None)
-        if limiter is None:
-            limiter = SlidingWindowLimiter(limit, WINDOW)
-            setattr(state, attr, limiter)
-    return limiter
+    return app_limiter(request, f"public_{name}", limit, WINDOW)

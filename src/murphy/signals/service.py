@@ -135,31 +135,31 @@ def authenticate(
         digest = hashlib.sha256(bearer.encode()).hexdigest()
         found = session.scalar(select(Source).where(Source.token_hash == digest))
         if found is None or found.auth != "token":
-            raise _unauthorized("unknown source token")
+            raise Unauthenticated("unknown source token")
         return _active(found)
     if not (source_code and timestamp and signature):
-        raise _unauthorized(
+        raise Unauthenticated(
             "send 'Authorization: Bearer TOKEN', or X-Murphy-Source, X-Murphy-Timestamp "
             "and X-Murphy-Signature"
         )
     found = session.scalar(select(Source).where(Source.code == source_code))
     if found is None or found.auth != "hmac" or not found.hmac_secret:
-        raise _unauthorized(f"unknown source {source_code!r} (or it does not sign)")
+        raise Unauthenticated(f"unknown source {source_code!r} (or it does not sign)")
     try:
         sent_at = datetime.fromtimestamp(int(timestamp), tz=now.tzinfo)
     except (ValueError, OverflowError, OSError):
-        raise _unauthorized("X-Murphy-Timestamp must be Unix seconds") from None
+        raise Unauthenticated("X-Murphy-Timestamp must be Unix seconds") from None
     if abs(now - sent_at) > MAX_SKEW:
-        raise _unauthorized("stale request: the timestamp is more than 5 minutes off")
+        raise Unauthenticated("stale request: the timestamp is more than 5 minutes off")
     given = signature.removeprefix("sha256=").strip().lower()
     expected = hmac.new(
         found.hmac_secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     if not hmac.compare_digest(given, expected):
-        raise _unauthorized("the signature does not match the body and timestamp")
+        raise Unauthenticated("the signature does not match the body and timestamp")
     seen = select(Replay.id).where(Replay.source_id == found.id, Replay.signature == expected)
     if session.scalar(seen) is not None:
-        raise _unauthorized("replayed request: this signature was already accepted")
+        raise Unauthenticated("replayed request: this signature was already accepted")
     session.add(Replay(source_id=found.id, signature=expected, seen_at=now))
     forget_replays(session, now=now)
     return _active(found)
@@ -382,13 +382,9 @@ def _admin(principal: Principal) -> None:
         raise PermissionDenied(f"your role ({principal.role.value}) may not manage sources")
 
 
-def _unauthorized(detail: str) -> Unauthenticated:
-    return Unauthenticated(detail)
-
-
 def _active(source: Source) -> Source:
     if not source.active:
-        raise _unauthorized(f"source {source.code} is switched off")
+        raise Unauthenticated(f"source {source.code} is switched off")
     return source
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import threading
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Annotated
@@ -29,13 +28,13 @@ from murphy.settings import Settings
 from murphy.users import service as users_service
 from murphy.users.service import WebLogin
 from murphy.web.deps import SESSION_COOKIE, DbGate, SessionDep, check_csrf, web_session
+from murphy.web.limits import app_limiter
 
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "murphy_login_csrf"
 THROTTLE_WINDOW_SECONDS = 15 * 60
 DEFAULT_NEXT = "/incidents"
-_limiter_lock = threading.Lock()
 
 LoginKey = tuple[str, str]
 
@@ -148,14 +147,8 @@ def _turn(request: Request) -> AbstractAsyncContextManager[None]:
 
 
 def _limiter(request: Request, settings: Settings) -> SlidingWindowLimiter[LoginKey]:
-    """The application's failed-login limiter, made on first use."""
-    state = request.app.state
-    with _limiter_lock:
-        limiter: SlidingWindowLimiter[LoginKey] | None = getattr(state, "login_limiter", None)
-        if limiter is None:
-            limiter = SlidingWindowLimiter(settings.login_attempts, THROTTLE_WINDOW_SECONDS)
-            state.login_limiter = limiter
-    return limiter
+    """The application's failed-login limiter."""
+    return app_limiter(request, "login", settings.login_attempts, THROTTLE_WINDOW_SECONDS)
 
 
 def _throttled(request: Request, next_url: str, username: str, wait: float) -> Response:
