@@ -334,6 +334,8 @@ class _Writer:
             updated_at=reported,
             resolution_summary="",
             cancel_reason="",
+            priority_reason="",
+            major=False,
             version=1,
             timeline_length=0,
             timeline_head=audit.GENESIS,

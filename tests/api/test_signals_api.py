@@ -137,6 +137,20 @@ def test_repeats_are_counted_and_a_retry_is_answered_once(
     assert len(listed) == 1
 
 
+def test_a_chattering_device_is_counted_exactly_and_noted_on_the_timeline_sparingly(
+    client: TestClient, admin: Account, dana: Account, hq: Factory
+) -> None:
+    token = add_source(client, admin)["token"]
+    answers = [post(client, token, alarm()).json() for _ in range(12)]
+    assert [a["count"] for a in answers] == list(range(1, 13))
+    assert {a["incident"] for a in answers} == {answers[0]["incident"]}
+    assert stored(hq) == 1
+    entries = [e for e in timeline(client, dana, answers[0]["incident"]) if e["kind"] == "signal"]
+    noted = [(e["data"]["decision"], e["data"]["count"]) for e in entries]
+    assert noted == [("new", 1), ("duplicate", 2), ("duplicate", 10)]
+    assert all("de-duplication" in e["data"]["rule"] for e in entries[1:])
+
+
 def test_another_device_in_the_same_zone_correlates(
     client: TestClient, admin: Account, dana: Account
 ) -> None:

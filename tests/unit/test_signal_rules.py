@@ -19,6 +19,7 @@ from murphy.signals.rules import (
     SignalView,
     Windows,
     decide,
+    worth_an_entry,
 )
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -485,3 +486,10 @@ def test_a_duplicate_in_the_window_is_never_new(args: dict[str, Any]) -> None:
     outcome = decide(**args)
     assert outcome.decision is Decision.DUPLICATE
     assert outcome.incident_id == args["recent"].same_fingerprint.incident_id
+
+
+def test_a_repeat_goes_on_the_timeline_at_its_2nd_10th_100th_signal() -> None:
+    noted = [n for n in range(1, 20_001) if worth_an_entry(Decision.DUPLICATE, n)]
+    assert noted == [2, 10, 100, 1_000, 10_000]
+    others = [d for d in Decision if d is not Decision.DUPLICATE]
+    assert all(worth_an_entry(d, n) for d in others for n in (1, 3, 11, 57))

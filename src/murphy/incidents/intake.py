@@ -7,9 +7,12 @@ the same use cases, checks and timeline entries as a dispatcher's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from murphy.core.errors import MurphyError
@@ -81,6 +84,28 @@ def record(
     service.append_entry(
         session, incident_id=incident_id, kind=kind, data=data, at=now, actor=principal
     )
+
+
+_STATES = select(Incident.id, Incident.number, Incident.status).where(
+    Incident.id.in_(bindparam("ids", expanding=True))
+)
+
+
+@dataclass(frozen=True)
+class State:
+    """An incident's number and whether it is open (new, triaged or responding)."""
+
+    number: str
+    open: bool
+
+
+def states(session: Session, *, ids: Iterable[int]) -> dict[int, State]:
+    """The number and openness of incidents by id, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.connection().execute(_STATES, {"ids": list(wanted)})
+    return {r.id: State(r.number, Status(r.status) in rules.OPEN) for r in rows}
 
 
 def is_open(session: Session, *, incident_id: int) -> bool:

@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["signals"])
     summary="Send a signal (alarm panel, access control, camera analytics, SIEM)",
     response_model=SignalAnswer,
 )
-async def signal(request: Request, response: Response, writer: WriterDep) -> SignalAnswer:
+async def signal(request: Request, writer: WriterDep) -> Response:
     """Any JSON body; the source's mapping picks title, type, severity, place, fingerprint
     and the clear flag. Authenticate with `Authorization: Bearer TOKEN`, or sign:
     `X-Murphy-Source: CODE`, `X-Murphy-Timestamp: UNIX_SECONDS`, `X-Murphy-Signature:
@@ -62,10 +62,12 @@ async def signal(request: Request, response: Response, writer: WriterDep) -> Sig
             "too many signals at once: retry with the same Idempotency-Key",
             retry_after=max(1, exc.retry_after),
         ) from None
-    if replayed:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    return answer
+    return Response(  # already validated: skip serializing through the response model
+        answer.model_dump_json(),
+        status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if replayed else None,
+    )
 
 
 @router.get("/signal-sources", summary="Integration sources (admins)")

@@ -18,6 +18,9 @@ The rules, in order; the first that applies decides:
    and type was reported within `correlate_seconds`: CORRELATED to it.
 5. Otherwise NEW: the caller opens an incident.
 
+Every decision goes on the incident's timeline except most repeats: a DUPLICATE is
+noted at the 2nd, 10th, 100th ... signal (`worth_an_entry`); its row keeps the count.
+
 "Within n seconds" includes exactly n seconds; a time after `now` (a clock running
 ahead) counts as within. Every datetime must be timezone-aware.
 """
@@ -150,6 +153,16 @@ def decide(
     else:
         nothing += ", and no type to correlate by"
     return Outcome(Decision.NEW, nothing, None)
+
+
+def worth_an_entry(decision: Decision, count: int) -> bool:
+    """Whether a decision goes on the incident's timeline: every one but a repeat, and a
+    repeat the first time and then at 10, 100, 1,000 ... repeats, so that a chattering
+    device does not bury the people's entries (the signal row keeps the exact count and
+    the time it was last seen)."""
+    if decision is not Decision.DUPLICATE:
+        return True
+    return count == 2 or (count >= 10 and str(count).rstrip("0") == "1")
 
 
 def _flapping(now: datetime, is_clear: bool, windows: Windows, recent: Recent) -> Outcome | None:

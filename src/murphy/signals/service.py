@@ -11,11 +11,14 @@ from __future__ import annotations
 import builtins
 import hashlib
 import hmac
+import json
 import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
@@ -126,17 +129,19 @@ def authenticate(
     signature: str | None,
     body: bytes,
     now: datetime | None = None,
-) -> Source:
+) -> Config:
     """The source a request comes from: a bearer token, or an HMAC-SHA256 signature over
     'TIMESTAMP.BODY' with the source's secret, fresh (within 5 minutes) and not seen
     before. Anything else is 401, with what to fix."""
     now = now or utcnow()
     if bearer:
         digest = hashlib.sha256(bearer.encode()).hexdigest()
-        found = session.scalar(select(Source).where(Source.token_hash == digest))
-        if found is None or found.auth != "token":
+        row = session.connection().execute(_BY_TOKEN, {"digest": digest}).first()
+        if row is None or row.auth != "token":
             raise Unauthenticated("unknown source token")
-        return _active(found)
+        if not row.active:
+            raise Unauthenticated(f"source {row.code} is switched off")
+        return _config(row.id, row.code, row.site_id, row.mapping, row.windows)
     if not (source_code and timestamp and signature):
         raise Unauthenticated(
             "send 'Authorization: Bearer TOKEN', or X-Murphy-Source, X-Murphy-Timestamp "
@@ -162,69 +167,115 @@ def authenticate(
         raise Unauthenticated("replayed request: this signature was already accepted")
     session.add(Replay(source_id=found.id, signature=expected, seen_at=now))
     forget_replays(session, now=now)
-    return _active(found)
+    return config(_active(found))
 
 
 # --- receiving -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Config:
+    """What receiving needs of a source: read with one query per request, its mapping
+    validated once per version (`_parsed`)."""
+
+    id: int
+    code: str
+    site_id: int | None
+    mapping: mapping.Mapping
+    windows: rules.Windows
+
+
+def config(source: Source) -> Config:
+    """The receiving side of a source row."""
+    return _config(source.id, source.code, source.site_id, source.mapping, source.windows)
+
+
 def receive(
     session: Session,
     *,
-    source: Source,
+    source: Source | Config,
     raw: bytes,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[SignalAnswer, bool]:
     """Store a signal and act on it; (the answer, whether it repeats an earlier one's
-    answer because the request carried the same Idempotency-Key)."""
+    answer because the request carried the same Idempotency-Key).
+
+    Built for storms: a repeat of an alarm (the bulk of a storm) costs three short
+    queries, its fingerprint's recent signals, their incidents' states and the count's
+    update; the place-and-type lookup of correlation runs only for a signal that is not
+    a repeat."""
     now = now or utcnow()
+    cfg = source if isinstance(source, Config) else config(source)
     key = _key(idempotency_key)
     if key is not None:
         done = session.scalar(
-            select(Delivery).where(Delivery.source_id == source.id, Delivery.key == key)
+            select(Delivery.answer).where(Delivery.source_id == cfg.id, Delivery.key == key)
         )
         if done is not None:
-            return SignalAnswer.model_validate(done.answer), True
+            return SignalAnswer.model_validate(done), True
     payload = mapping.parse_payload(raw)
-    rule_set = mapping.Mapping.model_validate(source.mapping)
-    found = mapping.apply(rule_set, payload, source=source.code)
-    site_id = _site_id(session, found.site) if found.site else source.site_id
+    found = mapping.apply(cfg.mapping, payload, source=cfg.code)
+    site_id = _site_id(session, found.site) if found.site else cfg.site_id
     if site_id is None:
         raise ValidationFailed(
-            f"the signal names no site and source {source.code} has none: map 'site' or set one"
+            f"the signal names no site and source {cfg.code} has none: map 'site' or set one"
         )
-    windows = rules.Windows(**source.windows)
-    same = _newest(session, source.id, found.fingerprint)
-    outcome = rules.decide(
-        now=now,
-        is_clear=found.is_clear,
-        fingerprint=found.fingerprint,
-        has_type=found.type is not None,
-        windows=windows,
-        recent=_recent(session, source, found, site_id, same, windows, now),
+    history = _history(session, cfg.id, found.fingerprint, now, cfg.windows.flap_seconds)
+    same = history[0] if history else None
+    states = intake.states(session, ids=[r.incident_id for r in history if r.incident_id])
+    recent = rules.Recent(
+        same_fingerprint=_view(same, states) if same else None,
+        changes=_changes(history, now, cfg.windows.flap_seconds),
+        fingerprint_incident=(
+            _incident_view(session, same.incident_id)
+            if found.is_clear and same and same.incident_id
+            else None
+        ),
     )
-    signal = _store(session, source, found, site_id, same, outcome, payload, now)
-    incident_id = _act(session, source, found, signal, outcome, now)
-    number = incidents_service.get(session, incident_id=incident_id).number if incident_id else None
+
+    def decide(recent: rules.Recent) -> rules.Outcome:
+        return rules.decide(
+            now=now,
+            is_clear=found.is_clear,
+            fingerprint=found.fingerprint,
+            has_type=found.type is not None,
+            windows=cfg.windows,
+            recent=recent,
+        )
+
+    outcome = decide(recent)
+    if outcome.decision is rules.Decision.NEW and found.type is not None:
+        # Only a signal that would open an incident looks for one to correlate with;
+        # every rule before correlation already said no, so deciding again is exact.
+        nearby = _open_nearby(
+            session, site_id, found.zone, found.type, now, cfg.windows.correlate_seconds
+        )
+        if nearby is not None:
+            states[nearby.id] = intake.State(number=nearby.number, open=True)
+            outcome = decide(replace(recent, open_incident_same_place_type=nearby))
+    signal_id, count = _store(session, cfg, found, site_id, same, outcome, payload, now)
+    incident_id, number = _act(session, cfg, found, signal_id, site_id, count, outcome, now)
+    if number is None and incident_id is not None:
+        number = states[incident_id].number
     answer = SignalAnswer(
-        signal=signal.id,
+        signal=signal_id,
         decision=outcome.decision.value,
         rule=outcome.rule,
         incident=number,
-        count=signal.count,
+        count=count,
     )
     if key is not None:
         session.add(
             Delivery(
-                source_id=source.id,
+                source_id=cfg.id,
                 key=key,
-                signal_id=signal.id,
+                signal_id=signal_id,
                 answer=answer.model_dump(),
                 created_at=now,
             )
         )
-    session.flush()
+        session.flush()
     return answer, False
 
 
@@ -237,83 +288,127 @@ def _key(idempotency_key: str | None) -> str | None:
     return key
 
 
-def _recent(
-    session: Session,
-    source: Source,
-    found: mapping.Mapped,
-    site_id: int,
-    same: Signal | None,
-    windows: rules.Windows,
-    now: datetime,
-) -> rules.Recent:
-    """What the rules need to know of earlier signals."""
-    own = _incident_view(session, same.incident_id) if same and same.incident_id else None
-    return rules.Recent(
-        same_fingerprint=_view(session, same) if same else None,
-        open_incident_same_place_type=_open_nearby(
-            session, site_id, found.zone, found.type, now, windows.correlate_seconds
-        ),
-        changes=_changes(session, source.id, found.fingerprint, now, windows.flap_seconds),
-        fingerprint_incident=own,
+_HISTORY = 64  # recent signals of a fingerprint read at once
+_BY_FINGERPRINT = (
+    select(
+        Signal.id,
+        Signal.received_at,
+        Signal.last_seen_at,
+        Signal.is_clear,
+        Signal.incident_id,
+        Signal.flapping,
+        Signal.count,
     )
+    .where(
+        Signal.source_id == bindparam("source_id"),
+        Signal.fingerprint == bindparam("fingerprint"),
+    )
+    .order_by(Signal.id.desc())
+)
+_NEWEST = _BY_FINGERPRINT.limit(_HISTORY)
+_SINCE = _BY_FINGERPRINT.where(Signal.received_at >= bindparam("cutoff"))
+_COUNT_ONE_MORE = (
+    update(Signal)
+    .where(Signal.id == bindparam("signal_id"))
+    .values(count=Signal.count + 1, last_seen_at=bindparam("now"))
+    .returning(Signal.count)
+)
+
+
+def _history(
+    session: Session, source_id: int, fingerprint: str, now: datetime, flap_seconds: int
+) -> builtins.list[Row[Any]]:
+    """The newest signals of this source and fingerprint, newest first: at least the
+    newest one, and every one received within the flap window."""
+    conn = session.connection()
+    params = {"source_id": source_id, "fingerprint": fingerprint}
+    rows: builtins.list[Row[Any]] = list(conn.execute(_NEWEST, params))
+    cutoff = now - timedelta(seconds=flap_seconds)
+    if len(rows) == _HISTORY and rows[-1].received_at >= cutoff:  # a flapping storm
+        rows = list(conn.execute(_SINCE, {**params, "cutoff": cutoff}))
+    return rows
+
+
+def _changes(history: builtins.list[Row[Any]], now: datetime, seconds: int) -> tuple[datetime, ...]:
+    """When this fingerprint went from alarm to clear or back, within the flap window."""
+    cutoff = now - timedelta(seconds=seconds)
+    changes, last = [], None
+    for r in reversed(history):
+        if r.received_at < cutoff:
+            continue
+        if last is not None and r.is_clear != last:
+            changes.append(r.received_at)
+        last = r.is_clear
+    return tuple(changes)
 
 
 def _store(
     session: Session,
-    source: Source,
+    cfg: Config,
     found: mapping.Mapped,
     site_id: int,
-    same: Signal | None,
+    same: Row[Any] | None,
     outcome: rules.Outcome,
     payload: Any,
     now: datetime,
-) -> Signal:
-    """A repeat is counted on the signal it repeats; anything else is a new row."""
+) -> tuple[int, int]:
+    """A repeat is counted on the signal it repeats; anything else is a new row. The
+    signal's id and count."""
     if outcome.decision is rules.Decision.DUPLICATE and same is not None:
-        same.count += 1
-        same.last_seen_at = now
-        session.flush()
-        return same
-    signal = Signal(
-        source_id=source.id,
-        received_at=now,
-        last_seen_at=now,
-        count=1,
-        fingerprint=found.fingerprint,
-        title=found.title,
-        type_code=found.type,
-        priority=found.priority,
-        site_id=site_id,
-        zone=found.zone,
-        place=found.place,
-        is_clear=found.is_clear,
-        flapping=outcome.decision is rules.Decision.FLAPPING,
-        decision=outcome.decision.value,
-        rule=outcome.rule[:300],
-        incident_id=outcome.incident_id,
-        payload=payload,
+        params = {"signal_id": same.id, "now": now}
+        count = session.connection().execute(_COUNT_ONE_MORE, params).scalar_one()
+        return same.id, int(count)
+    signal_id = (
+        session.connection()
+        .execute(
+            insert(Signal)
+            .values(
+                source_id=cfg.id,
+                received_at=now,
+                last_seen_at=now,
+                count=1,
+                fingerprint=found.fingerprint,
+                title=found.title,
+                type_code=found.type,
+                priority=found.priority,
+                site_id=site_id,
+                zone=found.zone,
+                place=found.place,
+                is_clear=found.is_clear,
+                flapping=outcome.decision is rules.Decision.FLAPPING,
+                decision=outcome.decision.value,
+                rule=outcome.rule[:300],
+                incident_id=outcome.incident_id,
+                payload=payload,
+            )
+            .returning(Signal.id)
+        )
+        .scalar_one()
     )
-    session.add(signal)
-    session.flush()
-    return signal
+    return int(signal_id), 1
 
 
 def _act(
     session: Session,
-    source: Source,
+    cfg: Config,
     found: mapping.Mapped,
-    signal: Signal,
+    signal_id: int,
+    site_id: int,
+    count: int,
     outcome: rules.Outcome,
     now: datetime,
-) -> int | None:
+) -> tuple[int | None, str | None]:
     """Open the incident of a new signal; write the decision on the incident's timeline
-    (and resolve it when a clear says so). The incident's id, if any."""
-    incident_id = outcome.incident_id
+    (and resolve it when a clear says so). The incident's id, and its number when this
+    opened it."""
+    incident_id, number = outcome.incident_id, None
     if incident_id is None and outcome.decision is not rules.Decision.NEW:
-        return None  # stored as received: nothing to open or tell
+        return None, None  # stored as received: nothing to open or tell
+    if not rules.worth_an_entry(outcome.decision, count):
+        return incident_id, None
     principal = users_service.signals_principal(session)
     if outcome.decision is rules.Decision.NEW:
-        site = sites_service.get_by_ids(session, [signal.site_id or 0])[signal.site_id or 0]
+        site = sites_service.get_by_ids(session, [site_id])[site_id]
         incident = intake.open_incident(
             session,
             principal=principal,
@@ -326,23 +421,26 @@ def _act(
             channel=Channel.SIGNAL,
             type_code=found.type,
             priority=found.priority,
-            why=f"severity {found.severity!r} from source {source.code}",
+            why=f"severity {found.severity!r} from source {cfg.code}",
             now=now,
         )
-        incident_id = signal.incident_id = incident.id
+        incident_id, number = incident.id, incident.number
+        session.execute(
+            update(Signal).where(Signal.id == signal_id).values(incident_id=incident_id)
+        )
     if incident_id is None:
-        return None
+        return None, None
     entry: dict[str, Any] = {
-        "source": source.code,
-        "signal": signal.id,
+        "source": cfg.code,
+        "signal": signal_id,
         "decision": outcome.decision.value,
         "rule": outcome.rule,
         "title": found.title,
         "severity": found.severity,
-        "count": signal.count,
+        "count": count,
     }
     if outcome.resolve:
-        summary = f"Restored: {found.title} (source {source.code})"
+        summary = f"Restored: {found.title} (source {cfg.code})"
         why_not = intake.resolve(
             session, principal=principal, incident_id=incident_id, summary=summary, now=now
         )
@@ -352,7 +450,7 @@ def _act(
     intake.record(
         session, principal=principal, incident_id=incident_id, kind="signal", data=entry, now=now
     )
-    return incident_id
+    return incident_id, number
 
 
 def subscriptions(session: Session) -> builtins.list[tuple[str, str]]:
@@ -361,9 +459,9 @@ def subscriptions(session: Session) -> builtins.list[tuple[str, str]]:
     return [(topic, s.code) for s in rows for topic in (s.topics or [])]
 
 
-def source_for_mqtt(session: Session, *, code: str) -> Source:
+def source_for_mqtt(session: Session, *, code: str) -> Config:
     """The source whose topic a message came on (the broker connection is its credential)."""
-    return _active(_source(session, code))
+    return config(_active(_source(session, code)))
 
 
 def forget_replays(session: Session, *, now: datetime | None = None) -> int:
@@ -438,24 +536,47 @@ def _out(session: Session, source: Source) -> SourceOut:
     )
 
 
-def _newest(session: Session, source_id: int, fingerprint: str) -> Signal | None:
-    return session.scalar(
-        select(Signal)
-        .where(Signal.source_id == source_id, Signal.fingerprint == fingerprint)
-        .order_by(Signal.id.desc())
-        .limit(1)
+@lru_cache(maxsize=256)
+def _parsed(mapping_json: str) -> mapping.Mapping:
+    return mapping.Mapping.model_validate_json(mapping_json)
+
+
+def _config(
+    source_id: int,
+    code: str,
+    site_id: int | None,
+    rule_set: dict[str, Any],
+    windows: dict[str, Any],
+) -> Config:
+    return Config(
+        id=source_id,
+        code=code,
+        site_id=site_id,
+        mapping=_parsed(json.dumps(rule_set, sort_keys=True)),
+        windows=rules.Windows(**windows),
     )
 
 
-def _view(session: Session, row: Signal) -> rules.SignalView:
-    open_ = row.incident_id is not None and intake.is_open(session, incident_id=row.incident_id)
+_BY_TOKEN = select(
+    Source.id,
+    Source.code,
+    Source.site_id,
+    Source.mapping,
+    Source.windows,
+    Source.auth,
+    Source.active,
+).where(Source.token_hash == bindparam("digest"))
+
+
+def _view(row: Row[Any], states: dict[int, intake.State]) -> rules.SignalView:
+    state = states.get(row.incident_id) if row.incident_id else None
     return rules.SignalView(
         id=row.id,
         received_at=row.received_at,
         last_seen_at=row.last_seen_at,
         is_clear=row.is_clear,
         incident_id=row.incident_id,
-        incident_open=open_,
+        incident_open=state is not None and state.open,
         flapping=row.flapping,
     )
 
@@ -464,14 +585,12 @@ def _open_nearby(
     session: Session,
     site_id: int,
     zone: str | None,
-    type_code: str | None,
+    type_code: str,
     now: datetime,
     seconds: int,
 ) -> rules.IncidentView | None:
     """The newest open incident a signal opened at this site (and zone) with this type,
     within the correlation window."""
-    if type_code is None:
-        return None
     stmt = (
         select(Signal.incident_id, Signal.fingerprint, Signal.received_at)
         .where(
@@ -486,19 +605,16 @@ def _open_nearby(
     )
     if zone is not None:
         stmt = stmt.where(Signal.zone == zone)
-    for row in session.execute(stmt):
-        if intake.is_open(session, incident_id=row.incident_id):
-            incident = incidents_service.get(session, incident_id=row.incident_id)
-            attached = session.scalar(
-                select(func.count())
-                .select_from(Signal)
-                .where(Signal.incident_id == row.incident_id)
-            )
+    rows = session.execute(stmt).all()
+    states = intake.states(session, ids=[r.incident_id for r in rows])
+    for row in rows:
+        state = states.get(row.incident_id)
+        if state is not None and state.open:
             return rules.IncidentView(
-                id=incident.id,
-                number=incident.number,
+                id=row.incident_id,
+                number=state.number,
                 reported_at=row.received_at,
-                signals=int(attached or 0),
+                signals=_attached(session, row.incident_id),
                 opened_by_fingerprint=row.fingerprint,
             )
     return None
@@ -511,34 +627,17 @@ def _incident_view(session: Session, incident_id: int) -> rules.IncidentView:
         .where(Signal.incident_id == incident_id, Signal.decision == rules.Decision.NEW.value)
         .limit(1)
     )
-    attached = session.scalar(
-        select(func.count()).select_from(Signal).where(Signal.incident_id == incident_id)
-    )
     return rules.IncidentView(
         id=incident.id,
         number=incident.number,
         reported_at=incident.reported_at,
-        signals=int(attached or 0),
+        signals=_attached(session, incident_id),
         opened_by_fingerprint=first,
     )
 
 
-def _changes(
-    session: Session, source_id: int, fingerprint: str, now: datetime, seconds: int
-) -> tuple[datetime, ...]:
-    """When this fingerprint went from alarm to clear or back, within the flap window."""
-    rows = session.execute(
-        select(Signal.received_at, Signal.is_clear)
-        .where(
-            Signal.source_id == source_id,
-            Signal.fingerprint == fingerprint,
-            Signal.received_at >= now - timedelta(seconds=seconds),
-        )
-        .order_by(Signal.id)
-    ).all()
-    changes, last = [], None
-    for r in rows:
-        if last is not None and r.is_clear != last:
-            changes.append(r.received_at)
-        last = r.is_clear
-    return tuple(changes)
+def _attached(session: Session, incident_id: int) -> int:
+    found = session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.incident_id == incident_id)
+    )
+    return int(found or 0)

@@ -179,8 +179,15 @@ def signals_principal(session: Session) -> Principal:
 
 def system_principal(session: Session, username: str, display_name: str, role: Role) -> Principal:
     """A system account of every site with no password and no token, so that nobody can
-    sign in as it; made on first use."""
+    sign in as it; made on first use. Remembered for the rest of the session's
+    transaction (a storm of signals asks once per batch, not once per signal)."""
+    cache: dict[str, Principal] = session.info.setdefault("system_principals", {})
+    if username in cache:
+        return cache[username]
     user = get(session, username=username)
+    if user is not None:
+        cache[username] = principal(session, user)
+        return cache[username]
     if user is None:
         user = User(
             username=username,
