@@ -336,6 +336,7 @@ class _Writer:
             cancel_reason="",
             priority_reason="",
             major=False,
+            exercise=False,
             version=1,
             timeline_length=0,
             timeline_head=audit.GENESIS,

@@ -30,6 +30,7 @@ from murphy.public import pages as public_pages
 from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
 from murphy.settings import Settings
 from murphy.signals import api as signals_api
+from murphy.signals import pages as signals_pages
 from murphy.sites import api as sites_api
 from murphy.sla import api as sla_api
 from murphy.taxonomy import api as taxonomy_api
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         users_pages.router,
         incidents_pages.router,
         taxonomy_pages.router,
+        signals_pages.router,
         public_api.router,
         public_pages.router,
         signals_api.router,

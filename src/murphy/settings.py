@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Follow-up code lookups per client address per hour (wrong codes count).",
     )
+    cap_sender: str = Field(
+        default="murphy@localhost",
+        pattern=r"^[^\s,<&]+$",
+        max_length=200,
+        description="The CAP 1.2 `sender` of exported alerts (no spaces or commas), e.g. "
+        "security-control@example.org.",
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     scheduler: bool = Field(
         default=True,

@@ -193,6 +193,41 @@ def _admin(camera: Camera) -> None:
     page.get_by_role("button", name="Import").click()
     page.wait_for_load_state()
     snap("taxonomy-import-error")
+    _sources(camera)
+
+
+def _sources(camera: Camera) -> None:
+    """The integration sources: the list, adding one (an error, a trial, the credential
+    shown once) and a source with its recent signals."""
+    page, snap = camera.page, camera.snap
+    page.goto("/admin/sources")
+    snap("sources")
+    page.locator("#add > summary").click()
+    code = {"desktop-light": "lobby-cams", "desktop-dark": "dock-cams"}.get(camera.tag, "gate-cams")
+    page.locator("#f-code").fill(code)  # one new source per browser context
+    page.locator("#f-name").fill("Lobby camera analytics")
+    page.locator("#f-mapping").fill(
+        'title: "{event} at {camera"\ntype: "{kind}"\nzone: "{zone}"\nfingerprint: [camera]\n'
+    )
+    page.get_by_role("button", name="Add the source").click()
+    page.wait_for_load_state()
+    snap("sources-add-error")
+    page.locator("#f-mapping").fill(
+        'title: "{event} at {camera}"\ntype: "{kind}"\nseverity: "{severity}"\n'
+        "severities: {critical: 1, high: 2, low: 4}\n"
+        'zone: "{zone}"\nfingerprint: [camera, event]\n'
+    )
+    page.locator("#f-site").select_option("HQ")
+    page.get_by_role("button", name="Try the mapping").click()
+    page.wait_for_load_state()
+    snap("sources-try")
+    camera.snap_part("sources-try-part", "#try")
+    page.get_by_role("button", name="Add the source").click()
+    page.wait_for_load_state()
+    snap("sources-credential")
+    page.goto("/admin/sources/hq-alarm-panel")
+    snap("source")
+    camera.snap_part("source-signals", "#signals")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ Everything goes through the services, as real use does. Not a test.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,8 @@ from murphy.incidents.schemas import (
 )
 from murphy.playbooks import service as playbooks
 from murphy.playbooks.schemas import TaskDoneIn
+from murphy.signals import service as signals
+from murphy.signals.schemas import SourceIn, SourceUpdate
 from murphy.sites import service as sites
 from murphy.sites.schemas import BuildingIn, FloorIn, PlaceIn, SiteIn, ZoneIn
 from murphy.taxonomy import service as taxonomy
@@ -261,6 +264,51 @@ def build_major(db: Database, people: dict[str, Principal], number: str) -> None
         ics.assign(s, principal=sam, number=number, data=liaison, now=at + timedelta(minutes=4))
 
 
+PANEL_MAPPING = {
+    "title": "{event} at {door}",
+    "type": "{kind}",
+    "severity": "{sev}",
+    "severities": {"critical": 1, "high": 2, "medium": 3, "low": 4},
+    "zone": "{zone}",
+    "place": "{door}",
+    "fingerprint": ["device", "event"],
+    "clear": {"path": "state", "equals": ["restored", "ok"]},
+}
+# minutes ago, device, event, door, type, severity, zone, state
+PANEL_SIGNALS = [
+    (140, "door-7", "Door held open", "Fire exit 7", "access.held_door", "low", "DOCK", "alarm"),
+    (131, "door-7", "Door held open", "Fire exit 7", "access.held_door", "low", "DOCK", "restored"),
+    (34, "door-12", "Door forced", "Loading bay door", "access.forced_door", "critical", "DOCK", "alarm"),
+    (33, "door-12", "Door forced", "Loading bay door", "access.forced_door", "critical", "DOCK", "alarm"),
+    (31, "door-12", "Door forced", "Loading bay door", "access.forced_door", "critical", "DOCK", "alarm"),
+    (30, "pir-3", "Motion detected", "Loading bay", "access.forced_door", "high", "DOCK", "alarm"),
+]  # fmt: skip
+
+
+def build_sources(db: Database, people: dict[str, Principal]) -> None:
+    """An alarm panel that sent signals (an incident, repeats, a restore), a SIEM that
+    signs its requests and a switched-off camera analytics source that sent nothing."""
+    root, now = people["root"], utcnow()
+    with db.transaction() as s:
+        for code, name, site, auth, topics in [
+            ("hq-alarm-panel", "HQ alarm panel", "HQ", "token", ["hq/alarms/#"]),
+            ("siem", "Security operations SIEM", "HQ", "hmac", []),
+            ("mercy-cams", "Mercy camera analytics", "MERCY", "token", []),
+        ]:
+            fields = {"code": code, "name": name, "site": site, "auth": auth, "topics": topics}
+            data = SourceIn.model_validate(fields | {"mapping": PANEL_MAPPING})
+            signals.create_source(s, principal=root, data=data)
+        off = SourceUpdate(active=False)
+        signals.update_source(s, principal=root, code="mercy-cams", data=off)
+    for minutes, device, event, door, kind, sev, zone, state in PANEL_SIGNALS:
+        body = {"device": device, "event": event, "door": door, "kind": kind}
+        body |= {"sev": sev, "zone": zone, "state": state}
+        with db.transaction() as s:
+            source = signals.source_for_mqtt(s, code="hq-alarm-panel")
+            raw = json.dumps(body).encode()
+            signals.receive(s, source=source, raw=raw, now=now - timedelta(minutes=minutes))
+
+
 def build(db: Database) -> dict[str, str]:
     """Everything; the numbers of the incidents the screenshots open, by name."""
     build_sites(db)
@@ -269,4 +317,5 @@ def build(db: Database) -> dict[str, str]:
     numbers = build_incidents(db, people)
     numbers["story"] = build_story(db, people)
     build_major(db, people, numbers["Patient"])
+    build_sources(db, people)
     return numbers

@@ -29,8 +29,7 @@ import xmlschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from murphy.core.errors import ValidationFailed
-from murphy.signals.cap import (
+from murphy.core.cap import (
     CATEGORY,
     CERTAINTY,
     MAX_INFO,
@@ -52,6 +51,7 @@ from murphy.signals.cap import (
     format_time,
     parse,
 )
+from murphy.core.errors import ValidationFailed
 
 DATA = Path(__file__).parent.parent / "data" / "cap"
 EXAMPLES = sorted(DATA.glob("example*.xml"))

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from murphy.incidents import service, triage, views
+from murphy.incidents import cap_export, service, triage, views
 from murphy.incidents.schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -29,7 +29,7 @@ from murphy.incidents.schemas import (
     TimelineEntryOut,
     TransitionIn,
 )
-from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, SettingsDep, WriterDep
 from murphy.web.http import if_match, set_etag
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -118,6 +118,36 @@ async def transition(
     out = await writer.run(work)
     set_etag(response, out.version)
     return out
+
+
+@router.get(
+    "/{number}/cap",
+    summary="An incident as a CAP 1.2 alert",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+async def cap_alert(
+    number: str,
+    principal: CurrentUser,
+    reader: ReaderDep,
+    settings: SettingsDep,
+    request: Request,
+) -> Response:
+    """The incident as an OASIS CAP 1.2 `alert` (status Exercise for an exercise), for any
+    system that reads CAP; see `murphy.incidents.cap_export` for how fields map."""
+    link = str(request.url_for("show_incident", number=number))
+
+    def work(session: Session) -> bytes:
+        incident = service.get_or_raise(session, principal=principal, number=number)
+        out = views.incident_out(session, principal=principal, incident=incident)
+        return cap_export.document(out, sender=settings.cap_sender, link=link)
+
+    document = await reader.run(work)
+    return Response(
+        document,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'inline; filename="{number}.cap.xml"'},
+    )
 
 
 @router.get("/{number}/timeline", summary="An incident's timeline")

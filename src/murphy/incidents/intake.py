@@ -143,6 +143,58 @@ def resolve(
     return None
 
 
+def withdraw(
+    session: Session, *, principal: Principal, incident_id: int, reason: str, now: datetime
+) -> str | None:
+    """Cancel an incident its sender withdrew (a CAP Cancel); None when done, else why not.
+
+    Only an incident nobody responds to yet (new or triaged) is cancelled: once someone
+    is on it, the control room decides."""
+    incident = service.get(session, incident_id=incident_id)
+    if Status(incident.status) not in (Status.NEW, Status.TRIAGED):
+        return f"the incident was {incident.status}: left for the control room to decide"
+    try:
+        with session.begin_nested():
+            service.transition(
+                session,
+                principal=principal,
+                number=incident.number,
+                data=TransitionIn(to=Status.CANCELLED, reason=reason),
+                now=now,
+            )
+    except MurphyError as exc:
+        return exc.detail
+    return None
+
+
+def reprioritize(
+    session: Session,
+    *,
+    principal: Principal,
+    incident_id: int,
+    priority: int,
+    why: str,
+    now: datetime,
+) -> str | None:
+    """Set an open incident's priority as its sender's update says; None when done (or
+    nothing to change), else why not."""
+    incident = service.get(session, incident_id=incident_id)
+    if incident.priority == priority:
+        return None
+    try:
+        with session.begin_nested():
+            triage.prioritize(
+                session,
+                principal=principal,
+                number=incident.number,
+                data=PriorityIn(priority=priority, reason=why),
+                now=now,
+            )
+    except MurphyError as exc:
+        return exc.detail
+    return None
+
+
 def note(session: Session, *, principal: Principal, incident: Incident, text: str) -> None:
     """A system note on the timeline."""
     service.append_entry(

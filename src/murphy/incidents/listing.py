@@ -54,6 +54,7 @@ _SUMMARY = select(
     Incident.reporter_id,
     Incident.type_id,
     Incident.priority,
+    Incident.exercise,
 )
 
 
@@ -159,6 +160,7 @@ def _summaries(session: Session, rows: Sequence[Any]) -> builtins.list[IncidentS
             reported_at=r.reported_at,
             occurred_at=r.occurred_at,
             reporter=names.get(r.reporter_id),
+            exercise=r.exercise,
         )
         for r, place in zip(rows, places, strict=True)
     ]

@@ -79,6 +79,7 @@ class Incident(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     major: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     complexity: Mapped[int | None]  # ICS complexity type 5 (simplest) .. 1
 
     version: Mapped[int] = mapped_column(default=1)

@@ -152,6 +152,9 @@ class IncidentCreate(_In):
     contact: ContactIn | None = Field(
         default=None, description="The caller's or reporter's details, for a call back"
     )
+    exercise: bool = Field(
+        default=False, description="A drill or exercise, not a real incident (shown as such)"
+    )
 
 
 class IncidentUpdate(_In):
@@ -278,6 +281,7 @@ class IncidentSummary(BaseModel):
     reported_at: datetime
     occurred_at: datetime | None
     reporter: str | None
+    exercise: bool = False
 
 
 class IncidentPage(BaseModel):
@@ -323,6 +327,7 @@ class IncidentOut(BaseModel):
     priority_reason: str = ""
     acknowledged: Milestone | None = None
     major: bool = False
+    exercise: bool = False
     complexity: int | None = None
     clocks: list[ClockOut] = []
     version: int

@@ -83,6 +83,8 @@ def report(
         "reported_at": isoformat(now),
         "channel": channel.value,
     }
+    if data.exercise:
+        created["exercise"] = True  # on the chain: a drill can never pass for the real thing
     contact = data.contact if data.contact and data.contact.given() else None
     if contact is not None:
         created["contact"] = True  # only that there are details: they stay off the chain
@@ -112,6 +114,7 @@ def report(
         cancel_reason="",
         priority_reason="",
         major=False,
+        exercise=data.exercise,
     )
     incident.id = queries.insert_incident(session, incident)
     queries.insert_entry(

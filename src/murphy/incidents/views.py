@@ -72,6 +72,7 @@ def incident_out(session: Session, *, principal: Principal, incident: Incident) 
         priority=incident.priority,
         priority_reason=incident.priority_reason,
         major=incident.major,
+        exercise=incident.exercise,
         complexity=incident.complexity,
         clocks=sla_service.clocks(session, incident_id=incident.id),
         **milestones,

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from murphy.core.errors import ServiceUnavailable, TooManyRequests
-from murphy.signals import service
+from murphy.signals import cap_intake, service
 from murphy.signals.schemas import (
+    CapAnswer,
     Credential,
     SignalAnswer,
     SourceIn,
@@ -67,6 +68,49 @@ async def signal(request: Request, writer: WriterDep) -> Response:
         status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
         media_type="application/json",
         headers={"Idempotent-Replayed": "true"} if replayed else None,
+    )
+
+
+@router.post(
+    "/cap",
+    status_code=status.HTTP_201_CREATED,
+    summary="Send an OASIS CAP 1.2 alert (XML)",
+    response_model=CapAnswer,
+    responses={202: {"description": "Received and not acted on (Test, System, Draft, Ack...)"}},
+)
+async def cap_alert(request: Request, writer: WriterDep) -> Response:
+    """An OASIS CAP 1.2 `alert` document, authenticated as a source exactly as a signal
+    (bearer token or HMAC signature). DTDs and entities are refused; a document that
+    breaks a rule of CAP 1.2 is 422 with the offending element in `element`. An Alert is
+    a signal through the source's mapping (``{info[0].headline}``, ``{info[0].severity}``,
+    ``{info[0].area[0].areaDesc}``...); an Update or Cancel changes the incident of the
+    alert it refers to; status Exercise marks the incident an exercise."""
+    body = await request.body()
+    headers = request.headers
+    auth = headers.get("authorization", "")
+    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+    def work(session: Session) -> CapAnswer:
+        source = service.authenticate(
+            session,
+            bearer=bearer,
+            source_code=headers.get("x-murphy-source"),
+            timestamp=headers.get("x-murphy-timestamp"),
+            signature=headers.get("x-murphy-signature"),
+            body=body,
+        )
+        return cap_intake.receive(session, source=source, raw=body)
+
+    try:
+        answer = await writer.run(work)
+    except ServiceUnavailable as exc:
+        raise TooManyRequests(
+            "too many alerts at once: retry in a moment", retry_after=max(1, exc.retry_after)
+        ) from None
+    return Response(
+        answer.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if answer.signal else status.HTTP_202_ACCEPTED,
+        media_type="application/json",
     )
 
 

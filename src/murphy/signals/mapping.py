@@ -314,6 +314,7 @@ class Mapped:
     fingerprint: str
     is_clear: bool
     description: str
+    exercise: bool = False  # a drill (CAP status Exercise): the incident is marked so
 
 
 def _clean(text: str) -> str:

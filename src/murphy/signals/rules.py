@@ -43,6 +43,8 @@ class Decision(StrEnum):
     CLEARED = "cleared"
     FLAPPING = "flapping"
     IGNORED = "ignored"
+    UPDATED = "updated"  # a CAP Update of an earlier alert
+    CANCELLED = "cancelled"  # a CAP Cancel of an earlier alert
 
 
 @dataclass(frozen=True)

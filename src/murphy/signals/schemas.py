@@ -113,3 +113,55 @@ class SignalAnswer(BaseModel):
     rule: str
     incident: str | None = Field(description="the incident it opened or went to")
     count: int = Field(description="how many times this signal was seen (de-duplication)")
+
+
+class CapAnswer(BaseModel):
+    """What became of a CAP alert, after it was committed."""
+
+    identifier: str = Field(description="the alert's identifier")
+    msg_type: str = Field(description="Alert | Update | Cancel | Ack | Error")
+    status: str = Field(description="Actual | Exercise | System | Test | Draft")
+    decision: str = Field(
+        description="as for a signal, or updated | cancelled; ignored when not acted on"
+    )
+    rule: str
+    signal: int | None = Field(default=None, description="the signal it was stored as")
+    incident: str | None = Field(default=None, description="the incident it opened or changed")
+    count: int | None = Field(default=None, description="times this alert was received")
+
+
+class SignalRow(BaseModel):
+    """One signal of a source as the admin page lists it (without its payload)."""
+
+    id: int
+    received_at: datetime
+    last_seen_at: datetime = Field(description="the last repeat counted on it")
+    count: int
+    title: str
+    priority: int | None
+    is_clear: bool
+    flapping: bool
+    decision: str
+    rule: str
+    incident: str | None = Field(description="the number of the incident it went to")
+
+
+class MappingTrial(BaseModel):
+    """What a mapping makes of a sample payload, and what that would mean once received:
+    nothing is stored."""
+
+    title: str
+    type: str | None
+    type_name: str | None = Field(description="the type's name; None when unknown or unmapped")
+    severity: str | None
+    priority: int | None = Field(description="from the severity; None: the type's default")
+    site: str | None = Field(description="the site the signal goes to")
+    site_from: Literal["payload", "source", "none"]
+    zone: str | None
+    place: str
+    fingerprint: str
+    fingerprint_from: list[str] = Field(description="the paths it hashes; empty: the title")
+    is_clear: bool
+    description: str
+    refused: str | None = Field(description="why the signal would be refused (422), if so")
+    missing: list[str] = Field(description="the paths the mapping reads that the payload lacks")

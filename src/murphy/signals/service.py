@@ -12,12 +12,15 @@ import builtins
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -36,7 +39,9 @@ from murphy.signals import mapping, rules
 from murphy.signals.models import Delivery, Replay, Signal, Source
 from murphy.signals.schemas import (
     Credential,
+    MappingTrial,
     SignalAnswer,
+    SignalRow,
     SourceIn,
     SourceOut,
     SourceUpdate,
@@ -44,6 +49,7 @@ from murphy.signals.schemas import (
 )
 from murphy.sites import service as sites_service
 from murphy.sites.schemas import PlaceIn
+from murphy.taxonomy import service as taxonomy_service
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
@@ -216,6 +222,34 @@ def receive(
             return SignalAnswer.model_validate(done), True
     payload = mapping.parse_payload(raw)
     found = mapping.apply(cfg.mapping, payload, source=cfg.code)
+    answer = accept(session, source=cfg, found=found, payload=payload, now=now)
+    if key is not None:
+        session.add(
+            Delivery(
+                source_id=cfg.id,
+                key=key,
+                signal_id=answer.signal,
+                answer=answer.model_dump(),
+                created_at=now,
+            )
+        )
+        session.flush()
+    return answer, False
+
+
+def accept(
+    session: Session,
+    *,
+    source: Config,
+    found: mapping.Mapped,
+    payload: Any,
+    now: datetime,
+    decided: rules.Outcome | None = None,
+) -> SignalAnswer:
+    """Act on a signal already mapped: the rules decide (or the caller did: a CAP Update
+    or Cancel names the incident it changes), then store, open or attach, and write the
+    decision on the timeline."""
+    cfg = source
     site_id = _site_id(session, found.site) if found.site else cfg.site_id
     if site_id is None:
         raise ValidationFailed(
@@ -244,8 +278,8 @@ def receive(
             recent=recent,
         )
 
-    outcome = decide(recent)
-    if outcome.decision is rules.Decision.NEW and found.type is not None:
+    outcome = decided or decide(recent)
+    if decided is None and outcome.decision is rules.Decision.NEW and found.type is not None:
         # Only a signal that would open an incident looks for one to correlate with;
         # every rule before correlation already said no, so deciding again is exact.
         nearby = _open_nearby(
@@ -257,26 +291,18 @@ def receive(
     signal_id, count = _store(session, cfg, found, site_id, same, outcome, payload, now)
     incident_id, number = _act(session, cfg, found, signal_id, site_id, count, outcome, now)
     if number is None and incident_id is not None:
-        number = states[incident_id].number
-    answer = SignalAnswer(
+        number = (
+            states[incident_id].number
+            if incident_id in states
+            else intake.states(session, ids=[incident_id])[incident_id].number
+        )
+    return SignalAnswer(
         signal=signal_id,
         decision=outcome.decision.value,
         rule=outcome.rule,
         incident=number,
         count=count,
     )
-    if key is not None:
-        session.add(
-            Delivery(
-                source_id=cfg.id,
-                key=key,
-                signal_id=signal_id,
-                answer=answer.model_dump(),
-                created_at=now,
-            )
-        )
-        session.flush()
-    return answer, False
 
 
 def _key(idempotency_key: str | None) -> str | None:
@@ -417,6 +443,7 @@ def _act(
                 description=found.description,
                 site=site.code,
                 place=PlaceIn(detail=found.place) if found.place else None,
+                exercise=found.exercise,
             ),
             channel=Channel.SIGNAL,
             type_code=found.type,
@@ -641,3 +668,165 @@ def _attached(session: Session, incident_id: int) -> int:
         select(func.count()).select_from(Signal).where(Signal.incident_id == incident_id)
     )
     return int(found or 0)
+
+
+# --- for the admin page: what a source sent, and trying a mapping -----------------------
+
+
+def last_signals(session: Session, *, principal: Principal) -> dict[str, datetime]:
+    """When each source last sent a signal (a counted repeat included), by code; a
+    source that sent none is absent."""
+    _admin(principal)
+    rows = session.execute(
+        select(Source.code, func.max(Signal.last_seen_at))
+        .join(Signal, Signal.source_id == Source.id)
+        .group_by(Source.code)
+    ).all()
+    return {code: at for code, at in rows if at is not None}
+
+
+def recent_signals(
+    session: Session, *, principal: Principal, code: str, limit: int = 20
+) -> builtins.list[SignalRow]:
+    """A source's newest signals (by first receipt), newest first, each with the number
+    of the incident it opened or went to."""
+    _admin(principal)
+    source = _source(session, code)
+    rows = session.scalars(
+        select(Signal).where(Signal.source_id == source.id).order_by(Signal.id.desc()).limit(limit)
+    ).all()
+    ids = {r.incident_id for r in rows if r.incident_id is not None}
+    numbers = {i: state.number for i, state in intake.states(session, ids=ids).items()}
+    return [
+        SignalRow(
+            id=r.id,
+            received_at=r.received_at,
+            last_seen_at=r.last_seen_at,
+            count=r.count,
+            title=r.title,
+            priority=r.priority,
+            is_clear=r.is_clear,
+            flapping=r.flapping,
+            decision=r.decision,
+            rule=r.rule,
+            incident=numbers.get(r.incident_id) if r.incident_id is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def last_payload(session: Session, *, principal: Principal, code: str) -> Any | None:
+    """The payload of a source's newest signal as received (to try a mapping on); None
+    when it sent none yet."""
+    _admin(principal)
+    source = _source(session, code)
+    return session.scalar(
+        select(Signal.payload)
+        .where(Signal.source_id == source.id)
+        .order_by(Signal.id.desc())
+        .limit(1)
+    )
+
+
+def parse_mapping(text: str) -> mapping.Mapping:
+    """A mapping written as YAML (as the admin page takes it), or ValidationFailed
+    saying where it is wrong and what to write instead."""
+    if not text.strip():
+        raise ValidationFailed('the mapping is empty: it needs a title, e.g. title: "{event}"')
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "it cannot be read"
+        raise ValidationFailed(
+            f"the mapping is not valid YAML{where}: {problem}. Put a template in quotes when "
+            'it starts with {, e.g. title: "{event} at {door}", and indent with spaces'
+        ) from None
+    if not isinstance(loaded, dict):
+        raise ValidationFailed("the mapping is keys with values: title, type, severity, ...")
+    try:
+        return mapping.Mapping.model_validate(loaded)
+    except ValidationError as exc:
+        raise ValidationFailed("; ".join(_mapping_errors(exc))) from None
+
+
+def _mapping_errors(exc: ValidationError) -> builtins.list[str]:
+    messages = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            keys = ", ".join(mapping.Mapping.model_fields)
+            messages.append(f"unknown key {where!r} in the mapping (the keys are {keys})")
+        elif err["type"] == "missing":
+            messages.append(f"the mapping needs {where!r}")
+        elif isinstance(err.get("input"), dict) and where in _TEMPLATES:
+            messages.append(f'{where}: put the template in quotes, e.g. {where}: "{{event}}"')
+        else:
+            error = err.get("ctx", {}).get("error")
+            messages.append(f"{where or 'the mapping'}: {error or err['msg']}")
+    return messages
+
+
+_TEMPLATES = ("title", "type", "severity", "site", "place", "zone", "description")
+
+
+def try_mapping(
+    session: Session,
+    *,
+    principal: Principal,
+    rule_set: mapping.Mapping,
+    payload: object,
+    source: str,
+    site: str | None,
+) -> MappingTrial:
+    """What `rule_set` makes of `payload` for a source whose default site is `site`, and
+    whether such a signal would be refused; stores nothing."""
+    _admin(principal)
+    found = mapping.apply(rule_set, payload, source=source)
+    kind = taxonomy_service.get(session, code=found.type) if found.type else None
+    refused = None
+    if found.site and sites_service.get(session, code=found.site) is None:
+        refused = f"unknown site {found.site!r}: map a site code, or leave 'site' out"
+    elif not found.site and not site:
+        refused = "the signal names no site and the source has none: choose a default site"
+    return MappingTrial(
+        title=found.title,
+        type=found.type,
+        type_name=kind.name if kind else None,
+        severity=found.severity,
+        priority=found.priority,
+        site=found.site or site,
+        site_from="payload" if found.site else ("source" if site else "none"),
+        zone=found.zone,
+        place=found.place,
+        fingerprint=found.fingerprint,
+        fingerprint_from=list(rule_set.fingerprint),
+        is_clear=found.is_clear,
+        description=found.description,
+        refused=refused,
+        missing=_missing(rule_set, payload),
+    )
+
+
+def _missing(rule_set: mapping.Mapping, payload: object) -> builtins.list[str]:
+    """The paths the mapping reads (placeholders, fingerprint, clear) that `payload` has
+    no value at: a misspelt key shows here rather than as an empty title."""
+    paths: builtins.list[str] = []
+    for name in _TEMPLATES:
+        template = getattr(rule_set, name) or ""
+        paths += _PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
+    paths += rule_set.fingerprint
+    if rule_set.clear is not None:
+        paths.append(rule_set.clear.path)
+    missing = []
+    for path in dict.fromkeys(p.strip() for p in paths):
+        try:
+            if mapping.get_path(payload, path) is None:
+                missing.append(path)
+        except ValidationFailed:  # not a path after all (braces in literal text)
+            continue
+    return missing
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
