@@ -274,6 +274,14 @@ def test_broken_or_hostile_xml_is_refused_naming_the_element(
     assert stored(hq) == 0
 
 
+def test_a_10_mb_alert_is_refused_before_it_is_parsed(
+    client: TestClient, token: str, hq: Factory
+) -> None:
+    huge = alert(headline="x" * (10 * 1024 * 1024))
+    assert_problem(send(client, token, huge), 413, "limit")
+    assert stored(hq) == 0
+
+
 def test_a_cap_alert_needs_a_source_credential(client: TestClient, hq: Factory) -> None:
     r = client.post(CAP_IN, content=alert())
     assert_problem(r, 401)
