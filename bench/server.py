@@ -14,7 +14,8 @@ table of the bench's own, with no authentication and no domain logic:
   transactions), through `writer.run`, the very path `POST /api/v1/incidents` takes.
 
 What a report costs beyond the ceiling of its own write path is what Murphy adds on
-top of the stack. Nothing here is part of the product: the routes and the table exist
+top of the stack. The bare routes are matched first (a request tries the routes in
+order), so the ceiling pays nothing for Murphy's other routes. Nothing here is part of the product: the routes and the table exist
 only in the benchmark.
 """
 
@@ -78,4 +79,9 @@ def create() -> FastAPI:
             result: CeilingOut = await writer.run(work)
             return result
 
+    # The ceiling routes first: a request is matched against the routes in order, and the
+    # ceiling is what the stack can do at best, so it should not pay for the matching.
+    routes = app.router.routes
+    ours = [r for r in routes if getattr(r, "path", "").startswith("/bench/")]
+    routes[:] = ours + [r for r in routes if r not in ours]
     return app

@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--paced-connections", type=int, default=32)
-    parser.add_argument("--pace-ms", type=int, default=16, help="pause per connection")
+    parser.add_argument("--pace-ms", type=int, default=25, help="pause per connection")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from murphy.core.clock import utcnow
+from murphy.core.errors import Unauthenticated
 from murphy.signals import service
 from murphy.signals.models import Delivery, Signal
 from tests.api.test_incidents import assert_problem, move
@@ -260,6 +261,33 @@ def test_a_switched_off_source_and_a_rotated_token_are_refused(
     assert_problem(post(client, new, alarm()), 401, "switched off")
     listed = client.get("/api/v1/signal-sources", headers=admin.headers).json()
     assert listed[0]["signals"] == 1 and listed[0]["active"] is False
+
+
+def test_a_token_known_in_a_batch_is_forgotten_when_its_source_changes(
+    client: TestClient, admin: Account, hq: Factory
+) -> None:
+    """The writer runs a batch of requests in one transaction and remembers the tokens it
+    checked; a rotation or a switch-off in the same batch must still take effect at once."""
+    from murphy.signals.schemas import SourceUpdate
+
+    token = add_source(client, admin)["token"]
+
+    def check(session: Any, bearer: str) -> Any:
+        return service.authenticate(
+            session, bearer=bearer, source_code=None, timestamp=None, signature=None, body=b""
+        )
+
+    with hq.db.transaction() as session:
+        assert check(session, token).code == "panel"
+        assert check(session, token).code == "panel"  # remembered
+        new = service.rotate(session, principal=admin.principal, code="panel").token
+        with pytest.raises(Unauthenticated, match="unknown source token"):
+            check(session, token)
+        assert new is not None and check(session, new).code == "panel"
+        off = SourceUpdate(active=False)
+        service.update_source(session, principal=admin.principal, code="panel", data=off)
+        with pytest.raises(Unauthenticated, match="switched off"):
+            check(session, new)
 
 
 def test_a_bad_mapping_is_refused_naming_it(client: TestClient, admin: Account) -> None:

@@ -89,6 +89,7 @@ def record(
 _STATES = select(Incident.id, Incident.number, Incident.status).where(
     Incident.id.in_(bindparam("ids", expanding=True))
 )
+_STATE = select(Incident.id, Incident.number, Incident.status).where(Incident.id == bindparam("id"))
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,19 @@ class State:
 
 
 def states(session: Session, *, ids: Iterable[int]) -> dict[int, State]:
-    """The number and openness of incidents by id, in one query."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = session.connection().execute(_STATES, {"ids": list(wanted)})
-    return {r.id: State(r.number, Status(r.status) in rules.OPEN) for r in rows}
+    """The number and openness of incidents by id, in one query; remembered for the
+    transaction until any incident changes (a storm's batch asks for the same few)."""
+    known: dict[int, State] = session.info.setdefault(service.STATES_SEEN, {})
+    wanted = set(ids) - known.keys()
+    if wanted:
+        rows = (
+            session.connection().execute(_STATE, {"id": next(iter(wanted))})
+            if len(wanted) == 1  # the usual case: no expanding IN to compile each time
+            else session.connection().execute(_STATES, {"ids": list(wanted)})
+        )
+        for r in rows:
+            known[r.id] = State(r.number, Status(r.status) in rules.OPEN)
+    return {i: known[i] for i in ids if i in known}
 
 
 def is_open(session: Session, *, incident_id: int) -> bool:

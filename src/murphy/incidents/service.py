@@ -49,6 +49,8 @@ from murphy.sites import service as sites_service
 from murphy.taxonomy import service as taxonomy_service
 from murphy.users.schemas import Permission, Principal
 
+STATES_SEEN = "murphy.incidents.states"  # session.info key of intake.states' memory
+
 
 def report(
     session: Session,
@@ -485,6 +487,7 @@ def _announce(
     actor: str | None,
     at: datetime,
 ) -> None:
+    session.info.pop(STATES_SEEN, None)  # what intake.states remembered may be stale
     change = Change(
         incident=facts(incident),
         kind=kind,

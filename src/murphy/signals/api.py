@@ -20,7 +20,7 @@ from murphy.signals.schemas import (
     SourceOut,
     SourceUpdate,
 )
-from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, WriterDep, get_writer
 
 router = APIRouter(prefix="/api/v1", tags=["signals"])
 
@@ -31,13 +31,14 @@ router = APIRouter(prefix="/api/v1", tags=["signals"])
     summary="Send a signal (alarm panel, access control, camera analytics, SIEM)",
     response_model=SignalAnswer,
 )
-async def signal(request: Request, writer: WriterDep) -> Response:
+async def signal(request: Request) -> Response:
     """Any JSON body; the source's mapping picks title, type, severity, place, fingerprint
     and the clear flag. Authenticate with `Authorization: Bearer TOKEN`, or sign:
     `X-Murphy-Source: CODE`, `X-Murphy-Timestamp: UNIX_SECONDS`, `X-Murphy-Signature:
     sha256=HEX` (HMAC-SHA256 of `TIMESTAMP.BODY` with the source's secret; stale after 5
     minutes, and the same signature twice is a replay). With `Idempotency-Key`, a retry
     gets the first answer (200, `Idempotent-Replayed: true`) and stores nothing twice."""
+    writer = await get_writer(request)  # not a dependency: solving one costs a storm 5 %
     body = await request.body()
     headers = request.headers
     auth = headers.get("authorization", "")
@@ -78,13 +79,14 @@ async def signal(request: Request, writer: WriterDep) -> Response:
     response_model=CapAnswer,
     responses={202: {"description": "Received and not acted on (Test, System, Draft, Ack...)"}},
 )
-async def cap_alert(request: Request, writer: WriterDep) -> Response:
+async def cap_alert(request: Request) -> Response:
     """An OASIS CAP 1.2 `alert` document, authenticated as a source exactly as a signal
     (bearer token or HMAC signature). DTDs and entities are refused; a document that
     breaks a rule of CAP 1.2 is 422 with the offending element in `element`. An Alert is
     a signal through the source's mapping (``{info[0].headline}``, ``{info[0].severity}``,
     ``{info[0].area[0].areaDesc}``...); an Update or Cancel changes the incident of the
     alert it refers to; status Exercise marks the incident an exercise."""
+    writer = await get_writer(request)  # not a dependency: solving one costs a storm 5 %
     body = await request.body()
     headers = request.headers
     auth = headers.get("authorization", "")

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, Text, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
@@ -53,6 +53,7 @@ from murphy.taxonomy import service as taxonomy_service
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
+_KNOWN = "murphy.signals.tokens"  # session.info: token digests authenticated in this transaction
 TOKEN_PREFIX = "msig_"  # noqa: S105 (a prefix that makes leaked tokens easy to find)
 MAX_SKEW = timedelta(minutes=5)  # a signed request older or newer than this is stale
 REPLAY_KEEP = timedelta(minutes=15)  # signatures remembered (longer than the skew)
@@ -85,7 +86,10 @@ def create_source(session: Session, *, principal: Principal, data: SourceIn) -> 
 def rotate(session: Session, *, principal: Principal, code: str) -> Credential:
     """A new credential for a source; the old one stops working at once."""
     _admin(principal)
-    return _new_credential(_source(session, code))
+    session.info.pop(_KNOWN, None)
+    credential = _new_credential(_source(session, code))
+    session.flush()  # the token lookup is a Core query: it does not flush first
+    return credential
 
 
 def update_source(
@@ -93,6 +97,7 @@ def update_source(
 ) -> SourceOut:
     """Change the fields sent."""
     _admin(principal)
+    session.info.pop(_KNOWN, None)
     source = _source(session, code)
     if data.name is not None:
         source.name = data.name
@@ -141,13 +146,7 @@ def authenticate(
     before. Anything else is 401, with what to fix."""
     now = now or utcnow()
     if bearer:
-        digest = hashlib.sha256(bearer.encode()).hexdigest()
-        row = session.connection().execute(_BY_TOKEN, {"digest": digest}).first()
-        if row is None or row.auth != "token":
-            raise Unauthenticated("unknown source token")
-        if not row.active:
-            raise Unauthenticated(f"source {row.code} is switched off")
-        return _config(row.id, row.code, row.site_id, row.mapping, row.windows)
+        return _by_token(session, bearer)
     if not (source_code and timestamp and signature):
         raise Unauthenticated(
             "send 'Authorization: Bearer TOKEN', or X-Murphy-Source, X-Murphy-Timestamp "
@@ -176,13 +175,28 @@ def authenticate(
     return config(_active(found))
 
 
+def _by_token(session: Session, bearer: str) -> Config:
+    """The active source of a bearer token; one query per token and transaction."""
+    digest = hashlib.sha256(bearer.encode()).hexdigest()
+    known: dict[str, Config] = session.info.setdefault(_KNOWN, {})
+    if digest in known:  # asked already in this transaction (a batch of the writer)
+        return known[digest]
+    row = session.connection().execute(_BY_TOKEN, {"digest": digest}).first()
+    if row is None or row.auth != "token":
+        raise Unauthenticated("unknown source token")
+    if not row.active:
+        raise Unauthenticated(f"source {row.code} is switched off")
+    known[digest] = _config_text(row.id, row.code, row.site_id, row.mapping, row.windows)
+    return known[digest]
+
+
 # --- receiving -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Config:
-    """What receiving needs of a source: read with one query per request, its mapping
-    validated once per version (`_parsed`)."""
+    """What receiving needs of a source: read with one query per token and transaction,
+    its mapping validated once per version (`_config_text`, `_parsed`)."""
 
     id: int
     code: str
@@ -584,12 +598,26 @@ def _config(
     )
 
 
+@lru_cache(maxsize=256)
+def _config_text(
+    source_id: int, code: str, site_id: int | None, mapping_text: str, windows_text: str
+) -> Config:
+    """A source's Config from its columns as stored (JSON text): made once per version."""
+    return Config(
+        id=source_id,
+        code=code,
+        site_id=site_id,
+        mapping=mapping.Mapping.model_validate_json(mapping_text),
+        windows=rules.Windows(**json.loads(windows_text)),
+    )
+
+
 _BY_TOKEN = select(
     Source.id,
     Source.code,
     Source.site_id,
-    Source.mapping,
-    Source.windows,
+    cast(Source.mapping, Text).label("mapping"),
+    cast(Source.windows, Text).label("windows"),
     Source.auth,
     Source.active,
 ).where(Source.token_hash == bindparam("digest"))
