@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from murphy.public import pages as public_pages
 from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
 from murphy.settings import Settings
 from murphy.signals import api as signals_api
+from murphy.signals import mqtt
 from murphy.signals import pages as signals_pages
 from murphy.sites import api as sites_api
 from murphy.sla import api as sla_api
@@ -73,9 +75,22 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.state.writer.start()
         if app.state.scheduler is not None:
             app.state.scheduler.start()
+        mqtt_stop = threading.Event()
+        subscriber = threading.Thread(
+            target=mqtt.supervise,
+            args=(database, settings.mqtt_url),
+            kwargs={"client_id": settings.mqtt_client_id, "stop": mqtt_stop},
+            name="murphy-mqtt",
+            daemon=True,
+        )
+        if settings.mqtt_in_serve:  # the sources' MQTT topics, in this process
+            subscriber.start()
         try:
             yield
         finally:
+            mqtt_stop.set()
+            if subscriber.is_alive():
+                subscriber.join(10)  # the message in hand is committed and acknowledged
             if app.state.scheduler is not None:
                 await app.state.scheduler.stop()
             app.state.writer.stop()

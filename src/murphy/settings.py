@@ -79,6 +79,22 @@ class Settings(BaseSettings):
         description="The CAP 1.2 `sender` of exported alerts (no spaces or commas), e.g. "
         "security-control@example.org.",
     )
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="The MQTT broker, mqtt://[USER:PASS@]HOST:PORT (`murphy mqtt`, and "
+        "`murphy serve` with MURPHY_MQTT_IN_SERVE).",
+    )
+    mqtt_in_serve: bool = Field(
+        default=False,
+        description="`murphy serve` also subscribes to the sources' MQTT topics in-process "
+        "(then do not run `murphy mqtt` with the same client id).",
+    )
+    mqtt_client_id: str = Field(
+        default="murphy-signals",
+        min_length=1,
+        max_length=64,
+        description="MQTT client id; keep it across restarts so the broker keeps the queue.",
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     scheduler: bool = Field(
         default=True,

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -172,3 +173,35 @@ def test_messages_become_signals_and_a_killed_subscriber_loses_none(
         titles = set(conn.execute(select(Signal.title)).scalars())
     assert titles == {f"Door {n} held open" for n in range(70)}
     assert "refused" in log.read_text()
+
+
+def test_serve_subscribes_in_process_when_given_a_broker(
+    db: Any, factory: Factory, database_url: str, broker: Broker
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from murphy.app import create_app
+    from murphy.settings import Settings
+
+    _source(db, factory)
+    settings = Settings(
+        database_url=database_url,
+        mqtt_url=f"mqtt://127.0.0.1:{broker.port}",
+        mqtt_in_serve=True,
+        mqtt_client_id="murphy-in-process",
+        scheduler=False,
+    )
+    with TestClient(create_app(settings, db=db)):  # the lifespan runs: the subscriber too
+        threads = {t.name for t in threading.enumerate()}
+        assert "murphy-mqtt" in threads
+        time.sleep(1.5)  # connected and subscribed
+        _publish(broker.port, [_alarm(n) for n in range(5)])
+        _wait(lambda: _stored(db) == 5, 30, "5 signals through the in-process subscriber")
+    _wait(
+        lambda: "murphy-mqtt" not in {t.name for t in threading.enumerate()},
+        15,
+        "the subscriber to stop with the server",
+    )
+    with db.engine.connect() as conn:
+        titles = set(conn.execute(select(Signal.title)).scalars())
+    assert titles == {f"Door {n} held open" for n in range(5)}

@@ -106,3 +106,15 @@ class Subscriber:
         self.stored += 1
         if self.on_stored:
             self.on_stored(message.topic, answer.decision)
+
+
+def supervise(db: Database, url: str, *, client_id: str, stop: threading.Event) -> None:
+    """Run a subscriber until `stop` is set, starting a new one after a failure (the
+    database went away): the in-process subscriber of `murphy serve`. The topics are
+    read at each start."""
+    while not stop.is_set():
+        try:
+            Subscriber(db, url, client_id=client_id).run(stop)
+        except Exception:
+            log.exception("the MQTT subscriber failed; starting again in 5 s")
+            stop.wait(5)
