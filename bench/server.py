@@ -15,8 +15,8 @@ table of the bench's own, with no authentication and no domain logic:
 
 What a report costs beyond the ceiling of its own write path is what Murphy adds on
 top of the stack. The bare routes are matched first (a request tries the routes in
-order), so the ceiling pays nothing for Murphy's other routes. Nothing here is part of the product: the routes and the table exist
-only in the benchmark.
+order), so the ceiling pays nothing for Murphy's other routes. Nothing here is part of
+the product: the routes and the table exist only in the benchmark.
 """
 
 from __future__ import annotations
