@@ -40,22 +40,11 @@ async def signal(request: Request) -> Response:
     gets the first answer (200, `Idempotent-Replayed: true`) and stores nothing twice."""
     writer = await get_writer(request)  # not a dependency: solving one costs a storm 5 %
     body = await request.body()
-    headers = request.headers
-    auth = headers.get("authorization", "")
-    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    key = request.headers.get("idempotency-key")
 
     def work(session: Session) -> tuple[SignalAnswer, bool]:
-        source = service.authenticate(
-            session,
-            bearer=bearer,
-            source_code=headers.get("x-murphy-source"),
-            timestamp=headers.get("x-murphy-timestamp"),
-            signature=headers.get("x-murphy-signature"),
-            body=body,
-        )
-        return service.receive(
-            session, source=source, raw=body, idempotency_key=headers.get("idempotency-key")
-        )
+        source = _source(session, request, body)
+        return service.receive(session, source=source, raw=body, idempotency_key=key)
 
     try:
         answer, replayed = await writer.run(work)
@@ -86,22 +75,11 @@ async def cap_alert(request: Request) -> Response:
     a signal through the source's mapping (``{info[0].headline}``, ``{info[0].severity}``,
     ``{info[0].area[0].areaDesc}``...); an Update or Cancel changes the incident of the
     alert it refers to; status Exercise marks the incident an exercise."""
-    writer = await get_writer(request)  # not a dependency: solving one costs a storm 5 %
+    writer = await get_writer(request)
     body = await request.body()
-    headers = request.headers
-    auth = headers.get("authorization", "")
-    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
 
     def work(session: Session) -> CapAnswer:
-        source = service.authenticate(
-            session,
-            bearer=bearer,
-            source_code=headers.get("x-murphy-source"),
-            timestamp=headers.get("x-murphy-timestamp"),
-            signature=headers.get("x-murphy-signature"),
-            body=body,
-        )
-        return cap_intake.receive(session, source=source, raw=body)
+        return cap_intake.receive(session, source=_source(session, request, body), raw=body)
 
     try:
         answer = await writer.run(work)
@@ -113,6 +91,20 @@ async def cap_alert(request: Request) -> Response:
         answer.model_dump_json(),
         status_code=status.HTTP_201_CREATED if answer.signal else status.HTTP_202_ACCEPTED,
         media_type="application/json",
+    )
+
+
+def _source(session: Session, request: Request, body: bytes) -> service.Config:
+    """The source a device request comes from: its bearer token or its signature."""
+    headers = request.headers
+    auth = headers.get("authorization", "")
+    return service.authenticate(
+        session,
+        bearer=auth[7:].strip() if auth.lower().startswith("bearer ") else None,
+        source_code=headers.get("x-murphy-source"),
+        timestamp=headers.get("x-murphy-timestamp"),
+        signature=headers.get("x-murphy-signature"),
+        body=body,
     )
 
 
