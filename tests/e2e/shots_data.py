@@ -39,7 +39,7 @@ from tests.factories import PASSWORD
 
 # title, site, zone, minutes ago, type (None: not classified yet), the moves to make
 STORIES: list[tuple[str, str, str | None, int, str | None, list[Status]]] = [
-    ("Fire alarm, 3rd floor east wing", "HQ", "EAST3", 2, None, []),
+    ("Fire alarm drill, 3rd floor east wing", "HQ", "EAST3", 2, None, []),
     ("Aggressive visitor at reception desk", "MERCY", "ED-WAIT", 4, "hc.wpv.type2", []),
     ("Tailgating through turnstile 2", "HQ", "LOBBY", 9, "access.tailgating", [Status.TRIAGED]),
     ("Water leak above server racks", "HQ", "SERVER", 16, "safety.utility", [Status.TRIAGED, Status.RESPONDING]),
@@ -177,7 +177,7 @@ def build_incidents(db: Database, people: dict[str, Principal]) -> dict[str, str
     for title, site, zone, minutes, code, moves in reversed(STORIES):
         at = now - timedelta(minutes=minutes)
         place = PlaceIn(zone=zone) if zone else None
-        data = IncidentCreate(title=title, site=site, place=place)
+        data = IncidentCreate(title=title, site=site, place=place, exercise="drill" in title)
         with db.transaction() as s:
             number = incidents.report(s, principal=people["olu"], data=data, now=at).number
         numbers[title.split()[0]] = number
