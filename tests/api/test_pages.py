@@ -272,6 +272,30 @@ def test_a_place_from_another_site_is_explained(web: TestClient, factory: Factor
     assert "on site LAB, not HQ" in alert(r.text)
 
 
+def test_a_drill_reported_through_the_form_is_an_exercise(web: TestClient, hq: Factory) -> None:
+    sign_in(web, "dana")
+    page = web.get("/incidents/new").text
+    assert 'name="exercise"' in page
+    form = {
+        "csrf_token": token_of(web, "/incidents/new"),
+        "title": "Evacuation drill, building A",
+        "site": "HQ",
+        "exercise": "on",
+    }
+    r = web.post("/incidents", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    number = r.headers["location"].rsplit("/", 1)[1]
+    assert 'class="exercise-badge' in web.get(r.headers["location"]).text
+    token = hq.user("api", "dispatcher", ["HQ"]).headers
+    assert web.get(f"/api/v1/incidents/{number}", headers=token).json()["exercise"] is True
+    entries = web.get(f"/api/v1/incidents/{number}/timeline", headers=token).json()
+    assert entries[0]["data"]["exercise"] is True  # on the hash chain
+    form["title"], form["csrf_token"] = "Real fire", token_of(web, "/incidents/new")
+    del form["exercise"]
+    real = web.post("/incidents", data=form, follow_redirects=False).headers["location"]
+    assert 'class="exercise-badge' not in web.get(real).text
+
+
 def test_reporting_for_a_site_outside_scope_is_refused(web: TestClient, hq: Factory) -> None:
     sign_in(web, "dana")
     r = web.post("/incidents", data={"csrf_token": token_of(web), "title": "X", "site": "LAB"})

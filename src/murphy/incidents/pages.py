@@ -74,6 +74,7 @@ class ReportForm(FormModel):
     caller_name: str = ""
     caller_phone: str = ""
     type: str = ""  # classify it at once (dispatchers)
+    exercise: str = ""  # "on": a drill
     back: str = ""  # "queue": return to the queue for the next call
 
 
@@ -197,6 +198,7 @@ def report(
             place=place,
             occurred_at=form.occurred_at or None,
             contact=contact,
+            exercise=form.exercise == "on",
         )
         channel = ON_BEHALF.get(form.channel, Channel.WEB)
         incident = service.report(session, principal=principal, data=data, channel=channel)
