@@ -7,7 +7,7 @@ the same use cases, checks and timeline entries as a dispatcher's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -135,20 +135,18 @@ def resolve(
             f"the device restored while the incident was {incident.status}, before anyone "
             "responded: left for the control room to decide"
         )
-    try:
-        with session.begin_nested():
-            service.transition(
-                session,
-                principal=principal,
-                number=incident.number,
-                data=TransitionIn(
-                    to=Status.RESOLVED, reason=summary, resolution_code=ResolutionCode.RESOLVED
-                ),
-                now=now,
-            )
-    except MurphyError as exc:
-        return exc.detail
-    return None
+    return _attempt(
+        session,
+        lambda: service.transition(
+            session,
+            principal=principal,
+            number=incident.number,
+            data=TransitionIn(
+                to=Status.RESOLVED, reason=summary, resolution_code=ResolutionCode.RESOLVED
+            ),
+            now=now,
+        ),
+    )
 
 
 def withdraw(
@@ -161,18 +159,16 @@ def withdraw(
     incident = service.get(session, incident_id=incident_id)
     if Status(incident.status) not in (Status.NEW, Status.TRIAGED):
         return f"the incident was {incident.status}: left for the control room to decide"
-    try:
-        with session.begin_nested():
-            service.transition(
-                session,
-                principal=principal,
-                number=incident.number,
-                data=TransitionIn(to=Status.CANCELLED, reason=reason),
-                now=now,
-            )
-    except MurphyError as exc:
-        return exc.detail
-    return None
+    return _attempt(
+        session,
+        lambda: service.transition(
+            session,
+            principal=principal,
+            number=incident.number,
+            data=TransitionIn(to=Status.CANCELLED, reason=reason),
+            now=now,
+        ),
+    )
 
 
 def reprioritize(
@@ -189,15 +185,24 @@ def reprioritize(
     incident = service.get(session, incident_id=incident_id)
     if incident.priority == priority:
         return None
+    return _attempt(
+        session,
+        lambda: triage.prioritize(
+            session,
+            principal=principal,
+            number=incident.number,
+            data=PriorityIn(priority=priority, reason=why),
+            now=now,
+        ),
+    )
+
+
+def _attempt(session: Session, change: Callable[[], object]) -> str | None:
+    """Make a change in a savepoint: None when done, else why not (and nothing of it
+    is kept); the caller's own work stands either way."""
     try:
         with session.begin_nested():
-            triage.prioritize(
-                session,
-                principal=principal,
-                number=incident.number,
-                data=PriorityIn(priority=priority, reason=why),
-                now=now,
-            )
+            change()
     except MurphyError as exc:
         return exc.detail
     return None
