@@ -19,6 +19,7 @@ from murphy import __version__, plugins
 from murphy.core import timers
 from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
+from murphy.core.live import Hub
 from murphy.core.scheduler import Scheduler
 from murphy.core.writer import Writer
 from murphy.ics import api as ics_api
@@ -39,7 +40,7 @@ from murphy.taxonomy import api as taxonomy_api
 from murphy.taxonomy import pages as taxonomy_pages
 from murphy.users import api as users_api
 from murphy.users import pages as users_pages
-from murphy.web import errors, templating
+from murphy.web import errors, live, templating
 from murphy.web.deps import DbGate, Reader, ReaderDep
 from murphy.web.middleware import BodyLimit, SecurityHeaders
 
@@ -73,24 +74,20 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         checkpointer = WalCheckpointer(database)
         checkpointer.start()
         app.state.writer.start()
+        await app.state.hub.start()
+        unpoke = app.state.bus.subscribe(lambda e: app.state.hub.poke() if e.id else None)
         if app.state.scheduler is not None:
             app.state.scheduler.start()
         mqtt_stop = threading.Event()
-        subscriber = threading.Thread(
-            target=mqtt.supervise,
-            args=(database, settings.mqtt_url),
-            kwargs={"client_id": settings.mqtt_client_id, "stop": mqtt_stop},
-            name="murphy-mqtt",
-            daemon=True,
-        )
-        if settings.mqtt_in_serve:  # the sources' MQTT topics, in this process
-            subscriber.start()
+        subscriber = _mqtt_subscriber(settings, database, mqtt_stop)
         try:
             yield
         finally:
             mqtt_stop.set()
-            if subscriber.is_alive():
+            if subscriber is not None:
                 subscriber.join(10)  # the message in hand is committed and acknowledged
+            unpoke()
+            await app.state.hub.stop()
             if app.state.scheduler is not None:
                 await app.state.scheduler.stop()
             app.state.writer.stop()
@@ -111,6 +108,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db_gate = DbGate(database.pool_size)
     app.state.reader = Reader(database, settings.reads_at_once())
     app.state.writer = Writer(database, app.state.bus)
+    app.state.hub = Hub(database)
     app.state.scheduler = (
         Scheduler(
             database,
@@ -137,6 +135,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     # the storms' path, come first (matching every route cost a sixth of a signal).
     for router in (
         signals_api.router,
+        live.router,
         incidents_api.router,
         sites_api.router,
         sla_api.router,
@@ -161,6 +160,23 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         return {"status": "ok", "database": database.dialect, "version": __version__}
 
     return app
+
+
+def _mqtt_subscriber(
+    settings: Settings, database: Database, stop: threading.Event
+) -> threading.Thread | None:
+    """With MURPHY_MQTT_IN_SERVE, the sources' MQTT topics in this process (a thread)."""
+    if not settings.mqtt_in_serve:
+        return None
+    thread = threading.Thread(
+        target=mqtt.supervise,
+        args=(database, settings.mqtt_url),
+        kwargs={"client_id": settings.mqtt_client_id, "stop": stop},
+        name="murphy-mqtt",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def from_env() -> FastAPI:

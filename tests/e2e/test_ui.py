@@ -302,3 +302,22 @@ def test_a_dispatcher_records_a_call_from_the_queue_with_the_keyboard(
     assert "Smoke in stairwell B" in page.inner_text(".queue, main")
     assert page.evaluate("document.activeElement.id") == "qe-title", "ready for the next call"
     assert csp_violations == []
+
+
+def test_the_queue_shows_a_new_incident_without_a_reload(
+    new_page: Any, factory: Factory, csp_violations: list[str]
+) -> None:
+    factory.site("HQ")
+    dana = factory.user("dana", "dispatcher", ["HQ"])
+    olu = factory.user("olu", "officer", ["HQ"])
+    first = factory.incident(dana, title="Fire door propped open")
+    page = new_page()
+    sign_in(page, "dana", "/incidents")
+    page.get_by_text("Live", exact=True).wait_for(timeout=5000)  # the stream is open
+    page.evaluate("window.__same_page = true")
+    number = factory.incident(olu, title="Smoke smell near the kitchen")  # elsewhere
+    page.get_by_text(number).wait_for(timeout=5000)
+    assert page.evaluate("window.__same_page === true"), "the page was reloaded"
+    assert page.get_by_text(first).is_visible()
+    assert page.locator("[data-live-part=count]").inner_text().strip() == "2"
+    assert csp_violations == []

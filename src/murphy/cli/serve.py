@@ -61,6 +61,8 @@ def serve(
         workers=workers,
         log_level=cfg.log_level,
         proxy_headers=True,
+        # Live streams never end by themselves: on Ctrl+C give requests 5 s, then close.
+        timeout_graceful_shutdown=5,
     )
 
 

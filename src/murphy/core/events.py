@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
+
+from murphy.core.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +25,25 @@ _BUS = "murphy.bus"
 
 
 @dataclass(frozen=True)
+class Audience:
+    """Who may see an event on a live screen: those who may see an incident of this
+    site (and clearance, for a restricted type), or who reported it (`owner_id`)."""
+
+    site_id: int | None = None
+    clearance: str | None = None
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Event:
-    """Something that happened: a dotted name and a JSON-safe payload."""
+    """Something that happened: a dotted name and a JSON-safe payload. An event with an
+    audience is also for the live screens: written to `live_events` before its
+    transaction commits, which gives it `id`."""
 
     name: str
     payload: dict[str, Any] = field(default_factory=dict)
+    audience: Audience | None = None
+    id: int | None = None
 
 
 Subscriber = Callable[[Event], None]
@@ -85,8 +102,56 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+LIVE_CHANNEL = "murphy_live"  # PostgreSQL NOTIFY channel: new live events were committed
+LIVE_LOCK = 0x6D75_6C69  # advisory lock: live events are numbered in commit order
+LIVE_KEEP = 100_000  # live events kept for screens that reconnect (the newest ones)
+
+
+def _before_commit(session: Session) -> None:
+    """Write the live events of this transaction, numbered in commit order.
+
+    On PostgreSQL the transaction first takes an advisory lock held until it commits, so
+    that ids are handed out in the order transactions commit (a screen reading "after
+    id N" never skips one committed later with a smaller id), and NOTIFY tells the other
+    processes at commit."""
+    pending: list[Event] = session.info.get(_PENDING, [])
+    live = [i for i, e in enumerate(pending) if e.audience is not None and e.id is None]
+    if not live:
+        return
+    # Imported here: the models import core.db, which installs these hooks.
+    from murphy.core.models import LiveEvent
+
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.execute(select(func.pg_advisory_xact_lock(LIVE_LOCK)))
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "name": pending[i].name,
+            "site_id": pending[i].audience.site_id,  # type: ignore[union-attr]
+            "clearance": pending[i].audience.clearance,  # type: ignore[union-attr]
+            "owner_id": pending[i].audience.owner_id,  # type: ignore[union-attr]
+            "payload": pending[i].payload,
+        }
+        for i in live
+    ]
+    ids = [
+        conn.execute(insert(LiveEvent).values(**row).returning(LiveEvent.id)).scalar_one()
+        for row in rows
+    ]
+    for i, new_id in zip(live, ids, strict=True):
+        pending[i] = replace(pending[i], id=new_id)
+    if ids[-1] % 1000 < len(ids):  # now and then, forget the oldest
+        conn.execute(delete(LiveEvent).where(LiveEvent.id <= ids[-1] - LIVE_KEEP))
+    if postgres:
+        conn.execute(select(func.pg_notify(LIVE_CHANNEL, str(ids[-1]))))
+
+
 def install(factory: sessionmaker[Session]) -> None:
     """Hook the commit and rollback of every session made by `factory`."""
+    sa_event.listen(factory, "before_commit", _before_commit)
     sa_event.listen(factory, "after_commit", _after_commit)
     sa_event.listen(factory, "after_soft_rollback", _after_soft_rollback)
 

@@ -40,3 +40,20 @@ class Timer(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LiveEvent(Base):
+    """A change the live screens must see, in commit order (`core.live`). Written in the
+    transaction that made the change; kept for a while so that a screen that lost its
+    connection gets what it missed."""
+
+    __tablename__ = "live_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    name: Mapped[str] = mapped_column(String(64))  # e.g. "incident.created"
+    # Who may see it (the kernel knows no domain: plain values, no foreign keys).
+    site_id: Mapped[int | None]
+    clearance: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None]  # the reporter, for those who see only their own reports
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -26,7 +26,7 @@ from murphy.core.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from murphy.core.events import Event, emit
+from murphy.core.events import Audience, Event, emit
 from murphy.core.images import CleanImage
 from murphy.incidents import changes, listing, queries, rules
 from murphy.incidents.models import Assessment, Attachment, Contact, Incident, TimelineEntry
@@ -408,6 +408,22 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return queries.visible_to(principal)
 
 
+def may_see(
+    principal: Principal, *, site_id: int | None, clearance: str | None, owner_id: int | None
+) -> bool:
+    """Whether `principal` may see an incident with these facts: `visible_to` for one
+    incident already in hand (a live event)."""
+    if principal.can(Permission.READ):
+        allowed = True
+    elif principal.can(Permission.READ_OWN):
+        allowed = owner_id is not None and owner_id == principal.id
+    else:
+        return False
+    if principal.site_ids is not None and site_id not in principal.site_ids:
+        return False
+    return allowed and (clearance is None or clearance in principal.clearances)
+
+
 def require(principal: Principal, permission: Permission, what: str) -> None:
     """Refuse with 403 unless the caller's role grants `permission`."""
     if not principal.can(permission):
@@ -506,7 +522,14 @@ def _announce(
                 "site_id": incident.site_id,
                 "seq": incident.timeline_length,
                 "status": incident.status,
+                "priority": incident.priority,
+                "actor": actor,
             },
+            audience=Audience(
+                site_id=incident.site_id,
+                clearance=incident.clearance,
+                owner_id=incident.reporter_id,
+            ),
         ),
     )
 

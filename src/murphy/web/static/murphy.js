@@ -41,14 +41,66 @@
     });
   }
 
+  // Live: the server's event stream (Server-Sent Events) says what changed; the parts of
+  // the page marked data-live-part are fetched again (at most every 300 ms) and swapped
+  // in, without a reload. EventSource reconnects by itself with Last-Event-ID; "reload"
+  // means too much was missed. Without EventSource the queue reloads every 60 s.
+  function typing() {
+    var active = document.activeElement;
+    return active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+  }
+
+  function live(region) {
+    if (!window.EventSource || !window.fetch || !window.DOMParser) return false;
+    var state = document.querySelector("[data-live-state]");
+    var text = state && state.querySelector("[data-live-text]");
+    var pending = null;
+    function show(ok) {
+      if (!state) return;
+      state.hidden = false;
+      state.classList.toggle("is-off", !ok);
+      if (text) text.textContent = ok ? "Live" : "Reconnecting…";
+    }
+    function swap() {
+      pending = null;
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) {
+          return r.ok ? r.text() : null;
+        })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          document.querySelectorAll("[data-live-part]").forEach(function (part) {
+            var name = part.getAttribute("data-live-part");
+            var next = fresh.querySelector('[data-live-part="' + name + '"]');
+            if (next) part.innerHTML = next.innerHTML;
+          });
+        });
+    }
+    var source = new EventSource(region.getAttribute("data-live"));
+    source.onopen = function () {
+      show(true);
+    };
+    source.onerror = function () {
+      show(false);
+    };
+    source.addEventListener("incident", function () {
+      if (!pending) pending = window.setTimeout(swap, 300);
+    });
+    source.addEventListener("reload", function () {
+      source.close();
+      if (!typing()) window.location.reload();
+    });
+    return true;
+  }
+
   // The queue refreshes itself while nobody is typing and the tab is visible.
   function autoRefresh(list) {
+    if (list.closest("[data-live]") && window.EventSource) return; // live instead
     var seconds = parseInt(list.getAttribute("data-autorefresh"), 10);
     if (!seconds) return;
     window.setInterval(function () {
-      var active = document.activeElement;
-      var typing = active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
-      if (!document.hidden && !typing) window.location.reload();
+      if (!document.hidden && !typing()) window.location.reload();
     }, seconds * 1000);
   }
 
@@ -93,11 +145,9 @@
   }
 
   function startCountdowns() {
-    var clocks = document.querySelectorAll("[data-due]");
-    if (!clocks.length) return;
     readSkew();
     function all() {
-      clocks.forEach(tick);
+      document.querySelectorAll("[data-due]").forEach(tick); // new rows tick too
     }
     all();
     window.setInterval(all, 1000);
@@ -183,6 +233,7 @@
       linkSiteToPlaces(form);
       if (form.method.toLowerCase() === "post") sendOnce(form);
     });
+    document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-autorefresh]").forEach(autoRefresh);
     var tab = document.querySelector(".tabs [aria-current]");
     if (tab && tab.scrollIntoView) tab.scrollIntoView({ block: "nearest", inline: "nearest" });
