@@ -20,6 +20,7 @@ from murphy.signals.mapping import (
     Mapping,
     apply,
     get_path,
+    missing,
     parse_payload,
     render,
 )
@@ -447,3 +448,25 @@ def test_apply_never_raises_and_always_has_a_title(payload: object, source: str)
     assert mapped.priority in (None, 1, 2)
     assert len(mapped.fingerprint) == 64
     assert apply(FIXED, payload, source=source) == mapped
+
+
+def test_missing_names_each_path_the_mapping_reads_that_the_payload_lacks() -> None:
+    rule_set = Mapping.model_validate(
+        {
+            "title": "{event} at {doors[1].name} {{literal}}",
+            "place": "{doors[1].name}",
+            "zone": "{zone}",
+            "fingerprint": ["device", "event"],
+            "clear": {"path": "state.value", "equals": ["ok"]},
+        }
+    )
+    payload = {"event": "Forced", "doors": [{"name": "A"}], "device": "d1"}
+    assert missing(rule_set, payload) == ["doors[1].name", "zone", "state.value"]
+    full = {**payload, "doors": [{}, {"name": "B"}], "zone": "Z", "state": {"value": "ok"}}
+    assert missing(rule_set, full) == []
+
+
+def test_the_title_falls_back_to_what_the_caller_names() -> None:
+    rule_set = Mapping.model_validate({"title": "{headline}"})
+    assert apply(rule_set, {}, source="gw").title == "Signal from gw"
+    assert apply(rule_set, {}, source="gw", fallback="Flood\nwarning").title == "Flood warning"

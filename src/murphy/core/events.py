@@ -115,8 +115,7 @@ def _before_commit(session: Session) -> None:
     id N" never skips one committed later with a smaller id), and NOTIFY tells the other
     processes at commit."""
     pending: list[Event] = session.info.get(_PENDING, [])
-    live = [i for i, e in enumerate(pending) if e.audience is not None and e.id is None]
-    if not live:
+    if not any(e.audience is not None and e.id is None for e in pending):
         return
     # Imported here: the models import core.db, which installs these hooks.
     from murphy.core.models import LiveEvent
@@ -125,28 +124,26 @@ def _before_commit(session: Session) -> None:
     postgres = conn.dialect.name == "postgresql"
     if postgres:
         conn.execute(select(func.pg_advisory_xact_lock(LIVE_LOCK)))
-    now = utcnow()
-    rows = [
-        {
-            "at": now,
-            "name": pending[i].name,
-            "site_id": pending[i].audience.site_id,  # type: ignore[union-attr]
-            "clearance": pending[i].audience.clearance,  # type: ignore[union-attr]
-            "owner_id": pending[i].audience.owner_id,  # type: ignore[union-attr]
-            "payload": pending[i].payload,
-        }
-        for i in live
-    ]
-    ids = [
-        conn.execute(insert(LiveEvent).values(**row).returning(LiveEvent.id)).scalar_one()
-        for row in rows
-    ]
-    for i, new_id in zip(live, ids, strict=True):
-        pending[i] = replace(pending[i], id=new_id)
-    if ids[-1] % 1000 < len(ids):  # now and then, forget the oldest
-        conn.execute(delete(LiveEvent).where(LiveEvent.id <= ids[-1] - LIVE_KEEP))
+    now, first, last = utcnow(), 0, 0
+    for i, event in enumerate(pending):
+        audience = event.audience
+        if audience is None or event.id is not None:
+            continue
+        row = insert(LiveEvent).values(
+            at=now,
+            name=event.name,
+            site_id=audience.site_id,
+            clearance=audience.clearance,
+            owner_id=audience.owner_id,
+            payload=event.payload,
+        )
+        last = conn.execute(row.returning(LiveEvent.id)).scalar_one()
+        first = first or last
+        pending[i] = replace(event, id=last)
+    if last // 1000 != (first - 1) // 1000:  # crossed a thousand: forget the oldest
+        conn.execute(delete(LiveEvent).where(LiveEvent.id <= last - LIVE_KEEP))
     if postgres:
-        conn.execute(select(func.pg_notify(LIVE_CHANNEL, str(ids[-1]))))
+        conn.execute(select(func.pg_notify(LIVE_CHANNEL, str(last))))
 
 
 def install(factory: sessionmaker[Session]) -> None:

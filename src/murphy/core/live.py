@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from murphy.core.db import Database
 from murphy.core.events import LIVE_CHANNEL
@@ -91,7 +92,6 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
-        self.reads = 0  # table reads so far (for the benchmark)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -166,12 +166,7 @@ class Hub:
             oldest = session.scalar(select(func.min(LiveEvent.id)))
             if oldest is None or oldest > after + 1:
                 raise Behind(f"events after {after} are no longer kept")
-            rows = session.scalars(
-                select(LiveEvent)
-                .where(LiveEvent.id > after, LiveEvent.id <= upto)
-                .order_by(LiveEvent.id)
-            ).all()
-            return [_item(r) for r in rows]
+            return _rows(session, after, upto=upto)
 
     # --- tailing ----------------------------------------------------------------------
 
@@ -202,12 +197,8 @@ class Hub:
             return int(session.scalar(select(func.max(LiveEvent.id))) or 0)
 
     def _read(self, after: int) -> list[Item]:
-        self.reads += 1
         with self.db.transaction(write=False) as session:
-            rows = session.scalars(
-                select(LiveEvent).where(LiveEvent.id > after).order_by(LiveEvent.id).limit(BATCH)
-            ).all()
-            return [_item(r) for r in rows]
+            return _rows(session, after, limit=BATCH)
 
     def _listen(self) -> None:
         """PostgreSQL: wake the hub on each NOTIFY of another process (or this one)."""
@@ -227,6 +218,16 @@ class Hub:
             except Exception:
                 log.exception("listening for live events failed; again in 2 s")
                 self._stop.wait(2)
+
+
+def _rows(
+    session: Session, after: int, *, upto: int | None = None, limit: int | None = None
+) -> list[Item]:
+    """The events after id `after` (up to `upto`), oldest first."""
+    stmt = select(LiveEvent).where(LiveEvent.id > after).order_by(LiveEvent.id).limit(limit)
+    if upto is not None:
+        stmt = stmt.where(LiveEvent.id <= upto)
+    return [_item(r) for r in session.scalars(stmt)]
 
 
 def _item(row: LiveEvent) -> Item:

@@ -116,11 +116,6 @@ def states(session: Session, *, ids: Iterable[int]) -> dict[int, State]:
     return {i: known[i] for i in ids if i in known}
 
 
-def is_open(session: Session, *, incident_id: int) -> bool:
-    """Whether the incident is new, triaged or responding."""
-    return Status(service.get(session, incident_id=incident_id).status) in rules.OPEN
-
-
 def resolve(
     session: Session, *, principal: Principal, incident_id: int, summary: str, now: datetime
 ) -> str | None:

@@ -78,14 +78,11 @@ def receive(
 def _mapped(source: service.Config, alert: cap.Alert, payload: Any) -> mapping.Mapped:
     """The source's mapping applied to the alert, with the alert's identity as the
     fingerprint, its event when the mapping found no title, and the exercise flag."""
-    found = mapping.apply(source.mapping, payload, source=source.code)
     info = alert.info[0] if alert.info else None
-    title = found.title
-    if info is not None and title == f"Signal from {source.code}":
-        title = " ".join((info.headline or info.event).split())[: mapping.TITLE_MAX]
+    fallback = (info.headline or info.event) if info is not None else None
+    found = mapping.apply(source.mapping, payload, source=source.code, fallback=fallback)
     return replace(
         found,
-        title=title,
         fingerprint=fingerprint(alert.sender, alert.identifier),
         is_clear=False,
         exercise=alert.status == "Exercise",

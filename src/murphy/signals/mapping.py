@@ -347,13 +347,40 @@ def _title(template: str, payload: object) -> str:
     return _one_line(text)
 
 
-def apply(mapping: Mapping, payload: object, *, source: str) -> Mapped:
+# The fields of a mapping that are templates.
+TEMPLATES = ("title", "type", "severity", "site", "place", "zone", "description")
+
+
+def missing(mapping: Mapping, payload: object) -> list[str]:
+    """The paths `mapping` reads (its placeholders, fingerprint and clear) that `payload`
+    has no value at, each once: a misspelt key shows here rather than as an empty title."""
+    paths: dict[str, tuple[Segment, ...]] = {}
+    for name in TEMPLATES:
+        template = getattr(mapping, name)
+        for part in _compile(template) if template else ():
+            if not isinstance(part, str):
+                paths.setdefault(_path_text(part), part)
+    for path in [*mapping.fingerprint, *([mapping.clear.path] if mapping.clear else [])]:
+        paths.setdefault(path.strip(), _parse_path(path))
+    return [text for text, segments in paths.items() if _walk(payload, segments) is None]
+
+
+def _path_text(segments: tuple[Segment, ...]) -> str:
+    return "".join(
+        f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s) for i, s in enumerate(segments)
+    )
+
+
+def apply(mapping: Mapping, payload: object, *, source: str, fallback: str | None = None) -> Mapped:
     """The signal fields of `payload` under `mapping`. Never raises on any payload.
 
-    The title falls back to "Signal from `source`" when it renders empty or none of its
-    placeholders found a value. Title, type, severity, site, place and zone are one line.
+    The title falls back to `fallback`, or "Signal from `source`", when it renders empty
+    or none of its placeholders found a value. Title, type, severity, site, place and
+    zone are one line.
     """
-    title = _title(mapping.title, payload) or _one_line(f"Signal from {source}") or "Signal"
+    title = (
+        _title(mapping.title, payload) or _one_line(fallback or f"Signal from {source}") or "Signal"
+    )
     title = _cut(title, TITLE_MAX)
     severity = _optional(mapping.severity, payload)
     if mapping.fingerprint:

@@ -12,7 +12,6 @@ import builtins
 import hashlib
 import hmac
 import json
-import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -196,7 +195,7 @@ def _by_token(session: Session, bearer: str) -> Config:
 @dataclass(frozen=True)
 class Config:
     """What receiving needs of a source: read with one query per token and transaction,
-    its mapping validated once per version (`_config_text`, `_parsed`)."""
+    its mapping validated once per version (`_config_text`)."""
 
     id: int
     code: str
@@ -207,7 +206,13 @@ class Config:
 
 def config(source: Source) -> Config:
     """The receiving side of a source row."""
-    return _config(source.id, source.code, source.site_id, source.mapping, source.windows)
+    return _config_text(
+        source.id,
+        source.code,
+        source.site_id,
+        json.dumps(source.mapping, sort_keys=True),
+        json.dumps(source.windows, sort_keys=True),
+    )
 
 
 def receive(
@@ -300,16 +305,11 @@ def accept(
             session, site_id, found.zone, found.type, now, cfg.windows.correlate_seconds
         )
         if nearby is not None:
-            states[nearby.id] = intake.State(number=nearby.number, open=True)
             outcome = decide(replace(recent, open_incident_same_place_type=nearby))
     signal_id, count = _store(session, cfg, found, site_id, same, outcome, payload, now)
     incident_id, number = _act(session, cfg, found, signal_id, site_id, count, outcome, now)
-    if number is None and incident_id is not None:
-        number = (
-            states[incident_id].number
-            if incident_id in states
-            else intake.states(session, ids=[incident_id])[incident_id].number
-        )
+    if number is None and incident_id is not None:  # remembered by intake.states, mostly
+        number = intake.states(session, ids=[incident_id])[incident_id].number
     return SignalAnswer(
         signal=signal_id,
         decision=outcome.decision.value,
@@ -578,27 +578,6 @@ def _out(session: Session, source: Source) -> SourceOut:
 
 
 @lru_cache(maxsize=256)
-def _parsed(mapping_json: str) -> mapping.Mapping:
-    return mapping.Mapping.model_validate_json(mapping_json)
-
-
-def _config(
-    source_id: int,
-    code: str,
-    site_id: int | None,
-    rule_set: dict[str, Any],
-    windows: dict[str, Any],
-) -> Config:
-    return Config(
-        id=source_id,
-        code=code,
-        site_id=site_id,
-        mapping=_parsed(json.dumps(rule_set, sort_keys=True)),
-        windows=rules.Windows(**windows),
-    )
-
-
-@lru_cache(maxsize=256)
 def _config_text(
     source_id: int, code: str, site_id: int | None, mapping_text: str, windows_text: str
 ) -> Config:
@@ -788,15 +767,12 @@ def _mapping_errors(exc: ValidationError) -> builtins.list[str]:
             messages.append(f"unknown key {where!r} in the mapping (the keys are {keys})")
         elif err["type"] == "missing":
             messages.append(f"the mapping needs {where!r}")
-        elif isinstance(err.get("input"), dict) and where in _TEMPLATES:
+        elif isinstance(err.get("input"), dict) and where in mapping.TEMPLATES:
             messages.append(f'{where}: put the template in quotes, e.g. {where}: "{{event}}"')
         else:
             error = err.get("ctx", {}).get("error")
             messages.append(f"{where or 'the mapping'}: {error or err['msg']}")
     return messages
-
-
-_TEMPLATES = ("title", "type", "severity", "site", "place", "zone", "description")
 
 
 def try_mapping(
@@ -833,28 +809,5 @@ def try_mapping(
         is_clear=found.is_clear,
         description=found.description,
         refused=refused,
-        missing=_missing(rule_set, payload),
+        missing=mapping.missing(rule_set, payload),
     )
-
-
-def _missing(rule_set: mapping.Mapping, payload: object) -> builtins.list[str]:
-    """The paths the mapping reads (placeholders, fingerprint, clear) that `payload` has
-    no value at: a misspelt key shows here rather than as an empty title."""
-    paths: builtins.list[str] = []
-    for name in _TEMPLATES:
-        template = getattr(rule_set, name) or ""
-        paths += _PLACEHOLDER.findall(template.replace("{{", "").replace("}}", ""))
-    paths += rule_set.fingerprint
-    if rule_set.clear is not None:
-        paths.append(rule_set.clear.path)
-    missing = []
-    for path in dict.fromkeys(p.strip() for p in paths):
-        try:
-            if mapping.get_path(payload, path) is None:
-                missing.append(path)
-        except ValidationFailed:  # not a path after all (braces in literal text)
-            continue
-    return missing
-
-
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")

@@ -188,19 +188,18 @@ def system_principal(session: Session, username: str, display_name: str, role: R
     if user is not None:
         cache[username] = principal(session, user)
         return cache[username]
-    if user is None:
-        user = User(
-            username=username,
-            display_name=display_name,
-            email="",
-            role=role.value,
-            password_hash=None,
-            is_active=True,
-            all_sites=True,
-            created_at=utcnow(),
-        )
-        session.add(user)
-        session.flush()
+    user = User(
+        username=username,
+        display_name=display_name,
+        email="",
+        role=role.value,
+        password_hash=None,
+        is_active=True,
+        all_sites=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()  # not remembered: a savepoint rolled back could take the new row
     return principal(session, user)
 
 
