@@ -38,6 +38,8 @@ from murphy.sites import api as sites_api
 from murphy.sla import api as sla_api
 from murphy.taxonomy import api as taxonomy_api
 from murphy.taxonomy import pages as taxonomy_pages
+from murphy.units import api as units_api
+from murphy.units import pages as units_pages
 from murphy.users import api as users_api
 from murphy.users import pages as users_pages
 from murphy.web import errors, live, templating
@@ -142,12 +144,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         playbooks_api.router,
         notify_api.router,
         ics_api.router,
+        units_api.router,
         taxonomy_api.router,
         users_api.router,
         users_pages.router,
         incidents_pages.router,
         taxonomy_pages.router,
         signals_pages.router,
+        units_pages.router,
         public_api.router,
         public_pages.router,
     ):

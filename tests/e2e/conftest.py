@@ -50,9 +50,14 @@ def new_page(browser: Any, live_server: str, csp_violations: list[str]) -> Itera
     """Make pages in fresh browser contexts (own cookies); closed after the test."""
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int] | None = None, *, javascript: bool = True) -> Any:
+    def make(
+        viewport: dict[str, int] | None = None, *, javascript: bool = True, **options: Any
+    ) -> Any:
         context = browser.new_context(
-            viewport=viewport or DESKTOP, base_url=live_server, java_script_enabled=javascript
+            viewport=viewport or DESKTOP,
+            base_url=live_server,
+            java_script_enabled=javascript,
+            **options,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

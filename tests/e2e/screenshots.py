@@ -39,6 +39,7 @@ def shoot(url: str, out: Path, numbers: dict[str, str], only: set[str]) -> list[
                 camera = Camera(context.new_page(), out, f"{size}-{scheme}", only)
                 _public(camera)
                 _dispatcher(camera, numbers)
+                _officer(camera, numbers)
                 _admin(camera)
                 saved += camera.shots
                 context.close()
@@ -136,6 +137,10 @@ def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     page.get_by_role("button", name="Send report").click()
     snap("report-error")
     _incident_pages(camera, numbers)
+    page.goto("/units")
+    snap("units")
+    page.goto(f"/incidents/{numbers['Suspicious']}")
+    camera.snap_part("incident-part-units", "#units")
     page.goto("/incidents/INC-2020-99999")
     snap("error")
 
@@ -176,6 +181,16 @@ def _incident_pages(camera: Camera, numbers: dict[str, str]) -> None:
     page.get_by_role("button", name="Cancel incident", exact=True).click()
     page.wait_for_load_state()
     snap("incident-error")
+
+
+def _officer(camera: Camera, numbers: dict[str, str]) -> None:
+    """The officer's phone view: on an assignment (on scene)."""
+    page, snap = camera.page, camera.snap
+    camera.sign_in("olu")
+    page.goto("/officer")
+    snap("officer")
+    page.goto(f"/incidents/{numbers['Water']}")
+    camera.snap_part("incident-part-units-active", "#units")
 
 
 def _admin(camera: Camera) -> None:

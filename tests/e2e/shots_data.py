@@ -309,6 +309,38 @@ def build_sources(db: Database, people: dict[str, Principal]) -> None:
             signals.receive(s, source=source, raw=raw, now=now - timedelta(minutes=minutes))
 
 
+def build_units(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> None:
+    """HQ's units: the officer's own (sent to the water leak, on scene), a patrol on
+    duty in the lobby, a K9 team, one off duty; Suspicious parcel is left to dispatch."""
+    from murphy.units import service as units
+    from murphy.units.schemas import DispatchIn, PositionIn, StatusIn, UnitIn, UnitKind
+
+    root = people["root"]
+    with db.transaction() as s:
+        for callsign, name, kind, skills, members, on_duty, zone in [
+            ("A1", "Olu Mensah", UnitKind.OFFICER, ["first_aid", "aed"], ["olu"], True, "DOCK"),
+            ("A2", "Patrol East", UnitKind.PATROL, ["first_aid"], [], True, "LOBBY"),
+            ("K9", "Dog team Bravo", UnitKind.K9, ["k9"], [], True, "CARPARK"),
+            ("A3", "Night patrol", UnitKind.PATROL, ["first_aid", "locksmith"], [], False, None),
+        ]:
+            data = UnitIn(
+                callsign=callsign,
+                name=name,
+                kind=kind,
+                site="HQ",
+                skills=skills,
+                members=members,
+                on_duty=on_duty,
+            )
+            units.create(s, principal=root, data=data)
+            if zone:
+                units.report_position(
+                    s, principal=root, callsign=callsign, data=PositionIn(zone=zone)
+                )
+        units.dispatch(s, principal=root, number=numbers["Water"], data=DispatchIn(unit="A1"))
+        units.set_status(s, principal=root, callsign="A1", data=StatusIn(status="on_scene"))
+
+
 def build(db: Database) -> dict[str, str]:
     """Everything; the numbers of the incidents the screenshots open, by name."""
     build_sites(db)
@@ -318,4 +350,5 @@ def build(db: Database) -> dict[str, str]:
     numbers["story"] = build_story(db, people)
     build_major(db, people, numbers["Patient"])
     build_sources(db, people)
+    build_units(db, people, numbers)
     return numbers

@@ -22,6 +22,7 @@ from murphy.cli import (
     sla,
     sources,
     taxonomy,
+    units,
     worker,
 )
 from murphy.cli.common import console, fail
@@ -45,6 +46,7 @@ sla.register(app)
 worker.register(app)
 sources.register(app)
 mqtt.register(app)
+units.register(app)
 
 
 def main() -> None:

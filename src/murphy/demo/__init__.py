@@ -19,6 +19,7 @@ from murphy.demo.loader import execute
 from murphy.demo.people import ALL, BY_NAME, SIGN_INS, SITE_LABELS, create_users
 from murphy.demo.places import create_sites
 from murphy.demo.plan import plan
+from murphy.demo.units import create_units
 from murphy.incidents.models import Incident
 from murphy.sites.models import Site
 from murphy.taxonomy import service as taxonomy_service
@@ -78,6 +79,8 @@ def load(
         for pack in taxonomy_service.PACKS:
             taxonomy_service.load_pack(session, name=pack, actor="demo")
     execute(db, plan(seed=seed, count=incidents, now=now), principals, progress)
+    with db.transaction() as session:
+        create_units(session, principals, now, seed)
 
 
 __all__ = ["DEFAULT_INCIDENTS", "LOGINS", "PASSWORD", "Login", "is_empty", "is_loaded", "load"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -266,6 +267,34 @@ _DATACENTER = SiteSpec(
 )
 
 SITES: tuple[SiteSpec, ...] = (_HOSPITAL, _CAMPUS, _DATACENTER)
+
+# Where the (invented) sites are: the centre of each, in WGS 84 degrees. Buildings stand
+# in a row 90 m apart east of the centre; outdoor zones on a ring 180 m around it. Zones
+# inside a building share its coordinates (their floor says more than a map would).
+CENTRES: dict[str, tuple[float, float]] = {
+    HOSPITAL: (41.97030, -87.69520),
+    CAMPUS: (51.50120, 0.00560),
+    DATACENTER: (52.40960, 4.83010),
+}
+_M_PER_DEG_LAT = 111_320.0
+
+
+def offset(site: str, east_m: float, north_m: float) -> tuple[float, float]:
+    """The point `east_m` east and `north_m` north of a demo site's centre."""
+    lat, lon = CENTRES[site]
+    per_deg_lon = _M_PER_DEG_LAT * math.cos(math.radians(lat))
+    return round(lat + north_m / _M_PER_DEG_LAT, 6), round(lon + east_m / per_deg_lon, 6)
+
+
+def _building_spot(site: str, index: int) -> tuple[float, float]:
+    return offset(site, 90.0 * index - 45.0, 0.0)
+
+
+def _outdoor_spot(site: str, index: int, count: int) -> tuple[float, float]:
+    angle = 2 * math.pi * index / max(count, 1)
+    return offset(site, 180.0 * math.cos(angle), 180.0 * math.sin(angle))
+
+
 TIMEZONES: dict[str, str] = {s.code: s.timezone for s in SITES}
 
 
@@ -279,15 +308,24 @@ def zone_codes(site: str) -> set[str]:
 def create_sites(session: Session) -> None:
     """Create the three sites with their buildings, floors and zones."""
     for spec in SITES:
+        lat, lon = CENTRES[spec.code]
         site = sites_service.create(
             session,
             data=SiteIn(
-                code=spec.code, name=spec.name, timezone=spec.timezone, address=spec.address
+                code=spec.code,
+                name=spec.name,
+                timezone=spec.timezone,
+                address=spec.address,
+                latitude=lat,
+                longitude=lon,
             ),
         )
-        for b in spec.buildings:
+        for i, b in enumerate(spec.buildings):
+            lat, lon = _building_spot(spec.code, i)
             building = sites_service.add_building(
-                session, site=site, data=BuildingIn(code=b.code, name=b.name)
+                session,
+                site=site,
+                data=BuildingIn(code=b.code, name=b.name, latitude=lat, longitude=lon),
             )
             for f in b.floors:
                 sites_service.add_floor(
@@ -298,5 +336,7 @@ def create_sites(session: Session) -> None:
                 for code, name in f.zones:
                     zone = ZoneIn(code=code, name=name, building=b.code, floor=f.code)
                     sites_service.add_zone(session, site=site, data=zone)
-        for code, name in spec.outdoor:
-            sites_service.add_zone(session, site=site, data=ZoneIn(code=code, name=name))
+        for i, (code, name) in enumerate(spec.outdoor):
+            lat, lon = _outdoor_spot(spec.code, i, len(spec.outdoor))
+            zone = ZoneIn(code=code, name=name, latitude=lat, longitude=lon)
+            sites_service.add_zone(session, site=site, data=zone)

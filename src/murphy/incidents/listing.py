@@ -39,6 +39,17 @@ def page(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
     return IncidentPage(items=_summaries(session, rows), next_cursor=cursor)
 
 
+def by_numbers(
+    session: Session, *, principal: Principal, numbers: Sequence[str]
+) -> dict[str, IncidentSummary]:
+    """Queue rows for these incidents (by number), those `principal` may see."""
+    if not numbers:
+        return {}
+    stmt = _SUMMARY.where(queries.visible_to(principal), Incident.number.in_(set(numbers)))
+    rows = session.connection().execute(stmt).all()
+    return {r.number: out for r, out in zip(rows, _summaries(session, rows), strict=True)}
+
+
 _SUMMARY = select(
     Incident.id,
     Incident.number,

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from murphy.core.errors import MurphyError, NotFound, ValidationFailed
-from murphy.incidents import pages_triage, pages_work, rules, service, triage
+from murphy.incidents import pages_dispatch, pages_triage, pages_work, rules, service, triage
 from murphy.incidents.pages_shared import (
     checked,
     failed,
@@ -58,7 +58,9 @@ STATUS_FILTERS: dict[str, tuple[str, list[Status]]] = {
     **{s.value: (humanize(s), [s]) for s in Status},
 }
 PRIORITIES = ("1", "2", "3", "4", "5")
-FORMS = frozenset({"transitions", "notes", "edit", *pages_triage.FORMS, *pages_work.FORMS})
+FORMS = frozenset(
+    {"transitions", "notes", "edit", *pages_triage.FORMS, *pages_work.FORMS, *pages_dispatch.FORMS}
+)
 
 
 class ReportForm(FormModel):
@@ -361,3 +363,4 @@ def _action_name(action: str) -> str:
 
 router.include_router(pages_triage.router)
 router.include_router(pages_work.router)
+router.include_router(pages_dispatch.router)

@@ -28,6 +28,7 @@ from murphy.sites.schemas import SiteDetail, SiteOut
 from murphy.sla import service as sla_service
 from murphy.taxonomy import service as taxonomy_service
 from murphy.taxonomy.schemas import TypeOut
+from murphy.units import service as units_service
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal, UserRef
 from murphy.web import forms, places
@@ -138,6 +139,7 @@ def incident_page(
         **moves,
         **_triage(session, principal, incident, out),
         **work,
+        **_units(session, principal, out),
         "contact": service.contact(session, incident_id=incident.id) if readable else None,
         "photos": service.attachments(session, incident_id=incident.id) if readable else [],
         "can_note": principal.can(Permission.NOTE) and out.status is not Status.MERGED,
@@ -244,6 +246,41 @@ def _work(session: Session, principal: Principal, out: IncidentOut) -> dict[str,
         "can_command": command and out.status in rules.OPEN,
         "people": _people(session, out.site.code) if command else [],
         "next_period": _next_period(ics),
+    }
+
+
+RECOMMENDED = 4  # units offered with one-click "Send"
+
+
+def _units(session: Session, principal: Principal, out: IncidentOut) -> dict[str, Any]:
+    """The units on the incident with their times, the units to send (best first, each
+    with its reason), and the resources requested."""
+    if not principal.can(Permission.READ):
+        return {"dispatch": None}
+    dispatch = units_service.of_incident(session, principal=principal, number=out.number)
+    can_dispatch = principal.can(Permission.DISPATCH) and out.status in (
+        Status.TRIAGED,
+        Status.RESPONDING,
+    )
+    picks = (
+        units_service.recommend(session, principal=principal, number=out.number)
+        if can_dispatch
+        else None
+    )
+    on_it = {a.unit for a in dispatch.assignments if a.active}
+    candidates = [p for p in picks.picks if p.unit not in on_it] if picks else []
+    return {
+        "dispatch": dispatch,
+        "active_units": [a for a in dispatch.assignments if a.active],
+        "cleared_units": [a for a in dispatch.assignments if not a.active],
+        "can_dispatch": can_dispatch,
+        "dispatch_after_triage": principal.can(Permission.DISPATCH) and out.status is Status.NEW,
+        "can_request": principal.can(Permission.RESPOND) and out.status in rules.OPEN,
+        "needed_skills": picks.skills if picks else [],
+        "recommended": [p for p in candidates if p.eligible][:RECOMMENDED],
+        "other_units": candidates,
+        "unit_labels": units_service.STATUS_LABELS,
+        "resource_moves": units_service.RESOURCE_MOVES,
     }
 
 

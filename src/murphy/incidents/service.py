@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from murphy.core import audit, hooks
+from murphy.core import audit, hooks, images
 from murphy.core.clock import as_utc, isoformat, utcnow, zone
 from murphy.core.errors import (
     IllegalTransition,
@@ -40,6 +40,7 @@ from murphy.incidents.schemas import (
     IncidentFacts,
     IncidentPage,
     IncidentQuery,
+    IncidentSummary,
     IncidentUpdate,
     NoteIn,
     Status,
@@ -168,6 +169,43 @@ def contact(session: Session, *, incident_id: int) -> ContactOut | None:
 
 
 MAX_PHOTOS = 5  # per report or addition
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def clean_photos(
+    photos: Sequence[tuple[str, bytes]], *, keep_location: bool = False
+) -> builtins.list[tuple[str, CleanImage]]:
+    """Uploaded photos (file name, bytes) checked and cleaned of their metadata (the
+    location too, unless `keep_location`); a clear error names the one refused."""
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(f"at most {MAX_PHOTOS} photos at a time")
+    out = []
+    for name, raw in photos:
+        try:
+            out.append(
+                (name, images.clean(raw, keep_metadata=keep_location, max_bytes=MAX_PHOTO_BYTES))
+            )
+        except images.ImageRefused as exc:
+            raise ValidationFailed(f"{name or 'a photo'}: {exc}") from None
+    return out
+
+
+def add_photos(
+    session: Session,
+    *,
+    principal: Principal,
+    number: str,
+    photos: Sequence[tuple[str, bytes]],
+    now: datetime | None = None,
+) -> TimelineEntry | None:
+    """Staff add photos to an incident (an officer on the scene): checked, cleaned of
+    their metadata, and on the timeline with their SHA-256."""
+    incident = get_or_raise(session, principal=principal, number=number, for_update=True)
+    require(principal, Permission.NOTE, "add photos")
+    rules.check_notable(incident.number, Status(incident.status), _merged_number(session, incident))
+    return attach_photos(
+        session, principal=principal, incident=incident, photos=clean_photos(photos), now=now
+    )
 
 
 def attach_photos(
@@ -303,6 +341,15 @@ def list(session: Session, *, principal: Principal, query: IncidentQuery) -> Inc
     return listing.page(session, principal=principal, query=query)
 
 
+def summaries(
+    session: Session, *, principal: Principal, numbers: Sequence[str]
+) -> dict[str, IncidentSummary]:
+    """Queue rows (title, priority, place, next due target) for incidents by number, for
+    other domains' pages (an officer's assignment); those the caller may not see are left
+    out."""
+    return listing.by_numbers(session, principal=principal, numbers=numbers)
+
+
 def update(
     session: Session,
     *,
@@ -400,6 +447,19 @@ def timeline(session: Session, *, principal: Principal, number: str) -> Sequence
         .order_by(TimelineEntry.seq)
     ).all()
     return [e for e in entries if rules.entry_visible(e.kind, e.actor, principal)]
+
+
+def visible_numbers(
+    session: Session, *, principal: Principal, ids: Iterable[int]
+) -> dict[int, str]:
+    """The numbers of those incidents (by id) that `principal` may see, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Incident.id, Incident.number).where(Incident.id.in_(wanted), visible_to(principal))
+    )
+    return {i: n for i, n in rows}
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:

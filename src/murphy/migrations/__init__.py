@@ -46,6 +46,7 @@ MODEL_MODULES = (
     "murphy.ics.models",
     "murphy.public.models",
     "murphy.signals.models",
+    "murphy.units.models",
 )
 
 

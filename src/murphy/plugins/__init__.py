@@ -13,6 +13,7 @@ BUILTIN = (
     "murphy.sla.plugin",
     "murphy.playbooks.plugin",
     "murphy.notify.plugin",
+    "murphy.units.plugin",
 )
 
 

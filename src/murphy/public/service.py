@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from murphy.core import images
 from murphy.core.clock import utcnow
 from murphy.core.errors import NotFound, ValidationFailed
 from murphy.incidents import service as incidents_service
@@ -38,7 +37,7 @@ from murphy.sites import service as sites_service
 from murphy.sites.schemas import PlaceIn
 from murphy.users import service as users_service
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = incidents_service.MAX_PHOTO_BYTES
 MAX_PHOTOS = incidents_service.MAX_PHOTOS
 STATUS_PATH = "/report/status"
 OPEN = frozenset({"new", "triaged", "responding"})
@@ -69,7 +68,7 @@ def report(
     now: datetime | None = None,
 ) -> PublicReportOut:
     """Record a public report with its photos; the follow-up code (shown only now)."""
-    cleaned = _clean(photos, keep=data.keep_location)
+    cleaned = incidents_service.clean_photos(photos, keep_location=data.keep_location)
     now = now or utcnow()
     principal = users_service.public_principal(session)
     incident = incidents_service.report(
@@ -122,7 +121,7 @@ def add(
     if not data.text and not photos:
         raise ValidationFailed("write what you want to add, or attach a photo")
     follow = _follow_up(session, data.code)
-    cleaned = _clean(photos, keep=data.keep_location)
+    cleaned = incidents_service.clean_photos(photos, keep_location=data.keep_location)
     now = now or utcnow()
     principal = users_service.public_principal(session)
     incident = incidents_service.get(session, incident_id=follow.incident_id)
@@ -148,18 +147,6 @@ def add(
 
 
 # --- internals -----------------------------------------------------------------------
-
-
-def _clean(photos: Sequence[Photo], *, keep: bool) -> builtins.list[tuple[str, images.CleanImage]]:
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationFailed(f"at most {MAX_PHOTOS} photos at a time")
-    out = []
-    for name, raw in photos:
-        try:
-            out.append((name, images.clean(raw, keep_metadata=keep, max_bytes=MAX_PHOTO_BYTES)))
-        except images.ImageRefused as exc:
-            raise ValidationFailed(f"{name or 'a photo'}: {exc}") from None
-    return out
 
 
 def _follow_up(session: Session, code: str) -> FollowUp:

@@ -31,6 +31,8 @@ class SiteRow:
     name: str
     timezone: str
     address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class PlaceRow:
     level: int = 0
     building_id: int | None = None
     floor_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
@@ -84,13 +88,27 @@ def load(session: Session) -> Directory:
     """Read every place from the database (four small queries)."""
     d = Directory()
     for s in session.scalars(select(Site)):
-        d.add_site(SiteRow(s.id, s.code, s.name, s.timezone, s.address))
+        d.add_site(SiteRow(s.id, s.code, s.name, s.timezone, s.address, s.latitude, s.longitude))
     for b in session.scalars(select(Building)):
-        d.add_building(PlaceRow(b.id, b.code, b.name, b.site_id))
+        d.add_building(
+            PlaceRow(b.id, b.code, b.name, b.site_id, latitude=b.latitude, longitude=b.longitude)
+        )
     for f in session.scalars(select(Floor)):
         d.add_floor(PlaceRow(f.id, f.code, f.name, f.building_id, level=f.level))
     for z in session.scalars(select(Zone)):
-        d.add_zone(PlaceRow(z.id, z.code, z.name, z.site_id, 0, z.building_id, z.floor_id))
+        d.add_zone(
+            PlaceRow(
+                z.id,
+                z.code,
+                z.name,
+                z.site_id,
+                0,
+                z.building_id,
+                z.floor_id,
+                z.latitude,
+                z.longitude,
+            )
+        )
     return d
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from murphy.core.db import Base, UTCDateTime
@@ -20,6 +20,8 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(240), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)  # WGS 84 degrees
+    longitude: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -33,6 +35,8 @@ class Building(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
 
 class Floor(Base):
@@ -64,3 +68,5 @@ class Zone(Base):
     )
     code: Mapped[str] = mapped_column(String(24))
     name: Mapped[str] = mapped_column(String(120))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)

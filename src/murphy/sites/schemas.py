@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class SiteIn(_In):
+class _Located(_In):
+    """Optional WGS 84 coordinates: both or neither."""
+
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> _Located:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+
+class SiteIn(_Located):
     """A new site."""
 
     code: str = Field(min_length=1, max_length=16, description="Short code, e.g. HQ")
@@ -25,9 +38,11 @@ class SiteOut(BaseModel):
     name: str
     timezone: str
     address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
-class BuildingIn(_In):
+class BuildingIn(_Located):
     """A new building on a site."""
 
     code: str = Field(min_length=1, max_length=16)
@@ -42,7 +57,7 @@ class FloorIn(_In):
     level: int = Field(default=0, ge=-20, le=300)
 
 
-class ZoneIn(_In):
+class ZoneIn(_Located):
     """A new zone, optionally inside a building and on a floor."""
 
     code: str = Field(min_length=1, max_length=24)
@@ -67,6 +82,13 @@ class NamedRef(BaseModel):
     name: str
 
 
+class LocatedRef(NamedRef):
+    """A building or zone, with its coordinates when known."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 class PlaceOut(BaseModel):
     """A resolved place."""
 
@@ -81,18 +103,18 @@ class FloorOut(NamedRef):
     """A floor with its zones."""
 
     level: int
-    zones: list[NamedRef] = []
+    zones: list[LocatedRef] = []
 
 
-class BuildingOut(NamedRef):
+class BuildingOut(LocatedRef):
     """A building with its floors, and the zones in it that are on no particular floor."""
 
     floors: list[FloorOut] = []
-    zones: list[NamedRef] = []
+    zones: list[LocatedRef] = []
 
 
 class SiteDetail(SiteOut):
     """A site with everything inside it."""
 
     buildings: list[BuildingOut] = []
-    outdoor_zones: list[NamedRef] = []
+    outdoor_zones: list[LocatedRef] = []

@@ -23,6 +23,7 @@ from murphy.sites.schemas import (
     BuildingOut,
     FloorIn,
     FloorOut,
+    LocatedRef,
     NamedRef,
     PlaceIn,
     PlaceOut,
@@ -32,7 +33,7 @@ from murphy.sites.schemas import (
     ZoneIn,
 )
 
-__all__ = ["PlaceIds", "PlaceRow", "SiteRow"]
+__all__ = ["Located", "PlaceIds", "PlaceRow", "SiteRow"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,14 @@ class PlaceIds:
 
 def to_out(site: SiteRow) -> SiteOut:
     """The API shape of a site."""
-    return SiteOut(code=site.code, name=site.name, timezone=site.timezone, address=site.address)
+    return SiteOut(
+        code=site.code,
+        name=site.name,
+        timezone=site.timezone,
+        address=site.address,
+        latitude=site.latitude,
+        longitude=site.longitude,
+    )
 
 
 def create(session: Session, *, data: SiteIn, now: datetime | None = None) -> SiteRow:
@@ -62,11 +70,15 @@ def create(session: Session, *, data: SiteIn, now: datetime | None = None) -> Si
         name=data.name,
         timezone=data.timezone,
         address=data.address,
+        latitude=data.latitude,
+        longitude=data.longitude,
         created_at=now or utcnow(),
     )
     session.add(site)
     _flush(session, f"site {code} already exists")
-    return SiteRow(site.id, site.code, site.name, site.timezone, site.address)
+    return SiteRow(
+        site.id, site.code, site.name, site.timezone, site.address, site.latitude, site.longitude
+    )
 
 
 def list(session: Session) -> builtins.list[SiteRow]:
@@ -106,11 +118,15 @@ def ids_for_codes(session: Session, codes: Iterable[str]) -> dict[str, int]:
 def add_building(session: Session, *, site: SiteRow, data: BuildingIn) -> PlaceRow:
     """Add a building to a site."""
     b = Building(
-        site_id=site.id, code=rules.normalize_code(data.code, what="building code"), name=data.name
+        site_id=site.id,
+        code=rules.normalize_code(data.code, what="building code"),
+        name=data.name,
+        latitude=data.latitude,
+        longitude=data.longitude,
     )
     session.add(b)
     _flush(session, f"building {b.code} already exists on site {site.code}")
-    return PlaceRow(b.id, b.code, b.name, site.id)
+    return PlaceRow(b.id, b.code, b.name, site.id, latitude=b.latitude, longitude=b.longitude)
 
 
 def add_floor(session: Session, *, building: PlaceRow, data: FloorIn) -> PlaceRow:
@@ -138,10 +154,14 @@ def add_zone(session: Session, *, site: SiteRow, data: ZoneIn) -> PlaceRow:
         floor_id=f.id if f else None,
         code=rules.normalize_code(data.code, what="zone code", max_len=24),
         name=data.name,
+        latitude=data.latitude,
+        longitude=data.longitude,
     )
     session.add(z)
     _flush(session, f"zone {z.code} already exists on site {site.code}")
-    return PlaceRow(z.id, z.code, z.name, site.id, 0, z.building_id, z.floor_id)
+    return PlaceRow(
+        z.id, z.code, z.name, site.id, 0, z.building_id, z.floor_id, z.latitude, z.longitude
+    )
 
 
 def building(session: Session, *, site: SiteRow, code: str) -> PlaceRow:
@@ -227,7 +247,9 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
     by_floor: dict[int, FloorOut] = {}
     by_building: dict[int, BuildingOut] = {}
     for b in buildings:
-        ref = by_building[b.id] = BuildingOut(code=b.code, name=b.name)
+        ref = by_building[b.id] = BuildingOut(
+            code=b.code, name=b.name, latitude=b.latitude, longitude=b.longitude
+        )
         floors = sorted(
             (f for f in d.floors.values() if f.parent_id == b.id), key=lambda f: (f.level, f.code)
         )
@@ -236,7 +258,7 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
             ref.floors.append(by_floor[f.id])
         out.buildings.append(ref)
     for z in sorted((z for z in d.zones.values() if z.parent_id == site.id), key=_by_code):
-        named = NamedRef(code=z.code, name=z.name)
+        named = LocatedRef(code=z.code, name=z.name, latitude=z.latitude, longitude=z.longitude)
         if z.floor_id in by_floor:
             by_floor[z.floor_id].zones.append(named)
         elif z.building_id in by_building:
@@ -244,6 +266,55 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
         else:
             out.outdoor_zones.append(named)
     return out
+
+
+@dataclass(frozen=True)
+class Located:
+    """A place's ids filled in from its zone, its floor's level, and the coordinates of
+    its most precise part that has them (zone, then building, then site)."""
+
+    site_id: int
+    building_id: int | None
+    floor_id: int | None
+    zone_id: int | None
+    level: int | None
+    latitude: float | None
+    longitude: float | None
+    precision: str | None  # which part the coordinates are of: zone | building | site
+    label: str
+
+
+def locate(session: Session, places: Sequence[PlaceIds]) -> builtins.list[Located]:
+    """Where each place is, for distances and maps."""
+    d = directory.current(session)
+    if any(_unknown(d, p) for p in places):
+        d = directory.current(session, fresh=True)
+    return [_locate(d, p) for p in places]
+
+
+def _locate(d: directory.Directory, p: PlaceIds) -> Located:
+    z = d.zones.get(p.zone_id) if p.zone_id else None
+    building_id = p.building_id or (z.building_id if z else None)
+    floor_id = p.floor_id or (z.floor_id if z else None)
+    b = d.buildings.get(building_id) if building_id else None
+    f = d.floors.get(floor_id) if floor_id else None
+    s = d.sites.get(p.site_id)
+    lat = lon = precision = None
+    for name, part in (("zone", z), ("building", b), ("site", s)):
+        if part is not None and part.latitude is not None and part.longitude is not None:
+            lat, lon, precision = part.latitude, part.longitude, name
+            break
+    return Located(
+        site_id=p.site_id,
+        building_id=building_id,
+        floor_id=floor_id,
+        zone_id=p.zone_id,
+        level=f.level if f else None,
+        latitude=lat,
+        longitude=lon,
+        precision=precision,
+        label=_label(d, PlaceIds(p.site_id, building_id, floor_id, p.zone_id, p.detail)),
+    )
 
 
 def _by_code(row: PlaceRow) -> str:

@@ -29,6 +29,7 @@ class IncidentType(Base):
     required_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     clearance: Mapped[str | None] = mapped_column(String(32))  # restricted to the cleared
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # a responder must have
     pack: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -102,6 +102,7 @@ LABELS = {
     "default_urgency": "Default urgency",
     "clearance": "Clearance",
     "required_fields": "Required before resolving",
+    "skills": "Skills a responder needs",
     "parent": "Under",
 }
 
@@ -117,6 +118,7 @@ class TypeForm(FormModel):
     default_urgency: str = "3"
     clearance: str = ""
     keywords: str = ""
+    skills: str = ""
     required_fields: list[str] = Field(default_factory=list)
     active: str = ""
 
@@ -175,6 +177,7 @@ def _settings(form: TypeForm) -> dict[str, Any]:
         "default_urgency": form.default_urgency,
         "clearance": form.clearance.strip().lower() or None,
         "keywords": keywords,
+        "skills": [k.strip() for k in form.skills.split(",") if k.strip()],
         "required_fields": [f for f in form.required_fields if f],
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -62,6 +63,9 @@ class TypeIn(_In):
     required_fields: list[str] = Field(default_factory=list)
     clearance: str | None = Field(default=None, max_length=32, pattern=r"^[a-z0-9_-]+$")
     keywords: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(
+        default_factory=list, max_length=16, description="what a responder must have, e.g. aed"
+    )
     playbook: list[StepIn] = Field(default_factory=list)
     children: list[TypeIn] = Field(default_factory=list)
 
@@ -69,6 +73,11 @@ class TypeIn(_In):
     @classmethod
     def _known_fields(cls, value: list[str]) -> list[str]:
         return known_fields(value)
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str]) -> list[str]:
+        return normalize_skills(value)
 
     @field_validator("keywords", mode="before")
     @classmethod
@@ -85,6 +94,23 @@ def known_fields(value: list[str]) -> list[str]:
             f"choose from {', '.join(REQUIRED_FIELDS)}"
         )
     return value
+
+
+SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def normalize_skills(value: list[str]) -> list[str]:
+    """Skills (what a type needs, what a unit holds) as short lower-case names
+    (`first_aid`, `aed`, `k9`), each once, sorted."""
+    out = set()
+    for raw in value:
+        name = str(raw).strip().lower().replace(" ", "_")
+        if not SKILL.match(name):
+            raise ValueError(
+                f"invalid skill {raw!r}: use 1-32 lower-case letters, digits, '_' or '-'"
+            )
+        out.add(name)
+    return sorted(out)
 
 
 def keywords_as_text(value: Any) -> Any:
@@ -113,6 +139,7 @@ class TypeUpdate(_In):
     required_fields: list[str] | None = None
     clearance: str | None = Field(default=None, max_length=32, pattern=r"^[a-z0-9_-]*$")
     keywords: list[str] | None = None
+    skills: list[str] | None = Field(default=None, max_length=16)
     playbook: list[StepIn] | None = Field(default=None, description="a new playbook version")
     active: bool | None = Field(
         default=None, description="false deactivates: types are never deleted"
@@ -122,6 +149,11 @@ class TypeUpdate(_In):
     @classmethod
     def _known_fields(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else known_fields(value)
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalize_skills(value)
 
     @field_validator("keywords", mode="before")
     @classmethod
@@ -170,6 +202,7 @@ class TypeOut(BaseModel):
     required_fields: list[str]
     clearance: str | None
     keywords: list[str]
+    skills: list[str] = Field(default_factory=list)
     pack: str
     active: bool
     playbook_version: int | None = None

@@ -94,6 +94,20 @@ def ref(session: Session, type_id: int) -> TypeRef:
     return TypeRef(code=node.code, name=node.name, path=path[::-1])
 
 
+def skills_needed(session: Session, type_id: int | None) -> builtins.list[str]:
+    """The skills a responder needs for a type: its own, or if it names none, those of
+    its nearest ancestor that does (so a subtype may ask for less than its parent)."""
+    types = _all(session)
+    seen: set[int] = set()
+    current = types.get(type_id) if type_id is not None else None
+    while current is not None and current.id not in seen:
+        if current.skills:
+            return sorted(current.skills)
+        seen.add(current.id)
+        current = types.get(current.parent_id) if current.parent_id else None
+    return []
+
+
 def descendants(session: Session, codes: Iterable[str]) -> set[int]:
     """Ids of the types with these codes and of everything below them."""
     types = _all(session)
@@ -134,6 +148,7 @@ def tree(session: Session, *, include_inactive: bool = False) -> builtins.list[T
             required_fields=t.required_fields,
             clearance=t.clearance,
             keywords=t.keywords,
+            skills=t.skills,
             pack=t.pack,
             active=t.active,
             playbook_version=book.version if book else None,
@@ -353,6 +368,7 @@ def _apply(row: IncidentType, node: rules.Node, parent: IncidentType | None, now
         "required_fields": spec.required_fields,
         "clearance": spec.clearance,
         "keywords": spec.keywords,
+        "skills": spec.skills,
         "active": True,
     }
     changed = {k: v for k, v in wanted.items() if getattr(row, k, None) != v}

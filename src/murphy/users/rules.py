@@ -7,13 +7,13 @@ from murphy.users.schemas import Permission, Role
 
 P = Permission
 _FIELD = {P.REPORT, P.READ, P.NOTE, P.EDIT, P.RESPOND, P.RESOLVE, P.WORK_TASKS}
-_DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN, P.SKIP_MANDATORY}
+_DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN, P.SKIP_MANDATORY, P.DISPATCH}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REPORTER: frozenset({P.REPORT, P.READ_OWN, P.NOTE}),
     Role.OFFICER: frozenset(_FIELD),
     Role.DISPATCHER: frozenset(_DISPATCH),
-    Role.SUPERVISOR: frozenset(_DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND}),
+    Role.SUPERVISOR: frozenset(_DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND, P.MANAGE_UNITS}),
     Role.ANALYST: frozenset({P.READ, P.AUDIT}),
     Role.ADMIN: frozenset(Permission),
 }

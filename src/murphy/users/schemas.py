@@ -44,6 +44,8 @@ class Permission(StrEnum):
     WORK_TASKS = "task.work"  # complete playbook tasks, skip optional ones
     SKIP_MANDATORY = "task.skip_mandatory"  # skip a mandatory step (with a reason)
     COMMAND = "incident.command"  # declare major incidents, assign ICS roles
+    DISPATCH = "unit.dispatch"  # send units to incidents, set any unit's status
+    MANAGE_UNITS = "admin.units"  # add units, set their members and skills
 
 
 @dataclass(frozen=True)

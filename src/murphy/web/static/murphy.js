@@ -73,7 +73,12 @@
           document.querySelectorAll("[data-live-part]").forEach(function (part) {
             var name = part.getAttribute("data-live-part");
             var next = fresh.querySelector('[data-live-part="' + name + '"]');
-            if (next) part.innerHTML = next.innerHTML;
+            if (!next) return;
+            if (typing() && part.contains(document.activeElement)) return; // not under a typing hand
+            part.innerHTML = next.innerHTML;
+            part.querySelectorAll("form").forEach(function (form) {
+              if (form.method.toLowerCase() === "post") sendOnce(form);
+            });
           });
         });
     }
@@ -84,14 +89,75 @@
     source.onerror = function () {
       show(false);
     };
-    source.addEventListener("incident", function () {
-      if (!pending) pending = window.setTimeout(swap, 300);
+    // Which kinds of change matter to this page: data-live-events="unit incident".
+    // A page about one incident (data-live-number) ignores the changes of other incidents.
+    var only = region.getAttribute("data-live-number");
+    (region.getAttribute("data-live-events") || "incident").split(" ").forEach(function (kind) {
+      source.addEventListener(kind, function (event) {
+        if (only && kind === "incident") {
+          try {
+            if (JSON.parse(event.data).number !== only) return;
+          } catch (e) {
+            return;
+          }
+        }
+        if (!pending) pending = window.setTimeout(swap, 300);
+      });
     });
     source.addEventListener("reload", function () {
       source.close();
       if (!typing()) window.location.reload();
     });
     return true;
+  }
+
+  // The officer's phone: share the GPS position while the page is open, only after the
+  // officer asks (the browser asks for consent too). A fix is sent at most every 30 s,
+  // or sooner when the officer moved more than 25 m.
+  function shareLocation(button) {
+    if (!navigator.geolocation || !window.fetch) return;
+    var state = document.querySelector("[data-share-state]");
+    var token = document.querySelector('input[name="csrf_token"]');
+    var last = null;
+    button.hidden = false;
+    function say(text) {
+      if (!state) return;
+      state.hidden = false;
+      state.textContent = text;
+    }
+    function moved(a, b) {
+      var dy = (a.latitude - b.latitude) * 111320;
+      var dx = (a.longitude - b.longitude) * 111320 * Math.cos((a.latitude * Math.PI) / 180);
+      return Math.sqrt(dx * dx + dy * dy);
+    }
+    function send(position) {
+      var c = position.coords;
+      var now = Date.now();
+      if (last && now - last.at < 30000 && moved(c, last) < 25) return;
+      last = { at: now, latitude: c.latitude, longitude: c.longitude };
+      var body = new URLSearchParams({
+        csrf_token: token ? token.value : "",
+        latitude: String(c.latitude),
+        longitude: String(c.longitude),
+        accuracy: String(Math.round(c.accuracy || 0)),
+      });
+      fetch("/officer/position", {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      }).then(function (r) {
+        say(r.ok ? "Sharing your location (±" + Math.round(c.accuracy || 0) + " m)." : "Your location was not saved.");
+      });
+    }
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      say("Asking for your location…");
+      navigator.geolocation.watchPosition(send, function (err) {
+        button.disabled = false;
+        say(err.code === 1 ? "Location not shared: allow it in the browser to share it." : "No location fix yet.");
+      }, { enableHighAccuracy: true, maximumAge: 15000, timeout: 30000 });
+    });
   }
 
   // The queue refreshes itself while nobody is typing and the tab is visible.
@@ -234,6 +300,7 @@
       if (form.method.toLowerCase() === "post") sendOnce(form);
     });
     document.querySelectorAll("[data-live]").forEach(live);
+    document.querySelectorAll("[data-share-location]").forEach(shareLocation);
     document.querySelectorAll("[data-autorefresh]").forEach(autoRefresh);
     var tab = document.querySelector(".tabs [aria-current]");
     if (tab && tab.scrollIntoView) tab.scrollIntoView({ block: "nearest", inline: "nearest" });
