@@ -10,13 +10,15 @@ process: `units.service.recommend` for a triaged medical emergency (it needs fir
 and an AED), `--rounds` times, each in its own read transaction, as the API runs it
 (reading every unit, their positions, their assignments and the places), and beside it
 the ranking alone (`units.rules.recommend` on the same candidates, no database) to show
-where the time goes. Prints p50 / p99 / max and the Markdown table for
-docs/benchmarks.md.
+where the time goes. Like `murphy serve`, the process freezes what it built before
+measuring (gc.freeze), so that full collections do not walk it. Prints p50 / p99 / max
+and the Markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import time
@@ -26,6 +28,7 @@ from sqlalchemy import select
 
 from bench import generate, run
 from bench.timers import DEFAULT_PG
+from murphy import plugins
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
 from murphy.incidents import service as incidents_service
@@ -129,6 +132,7 @@ def bench_one(kind: str, units: int, rounds: int, pg_url: str) -> dict[str, Any]
         console.rule(f"[bold]{kind} · {units} units")
         run.murphy_cli(url, "db", "upgrade")
         db = Database(url, pool_size=2)
+        plugins.install(db)
         try:
             admin, number = build(db, units, seed=7)
             with db.transaction(write=False) as s:
@@ -139,6 +143,10 @@ def bench_one(kind: str, units: int, rounds: int, pg_url: str) -> dict[str, Any]
                 candidates = service._candidates(s, admin, units_rows, now)
                 spot = service._incident_spot(s, incident)
             eligible = sum(p.eligible for p in first.picks)
+            # As `murphy serve` does once started (app.py): what lives as long as the
+            # process stays out of the collector's full passes.
+            gc.collect()
+            gc.freeze()
             full: list[float] = []
             ranking: list[float] = []
             with generate.progress_bar(console) as bar:
@@ -163,6 +171,7 @@ def bench_one(kind: str, units: int, rounds: int, pg_url: str) -> dict[str, Any]
                 "ranking": _stats(ranking),
             }
         finally:
+            gc.unfreeze()
             db.dispose()
 
 

@@ -8,12 +8,14 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from xstatic.pkg import leaflet
 
 from murphy import __version__, plugins
 from murphy.core import timers
@@ -130,8 +132,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         uploads=PUBLIC_UPLOADS,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(SecurityHeaders, images=_origin(settings.map_tile_url))
+    _mount_static(app)
 
     # A request is matched against the routes in order: device signals and CAP alerts,
     # the storms' path, come first (matching every route cost a sixth of a signal).
@@ -164,6 +166,23 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         return {"status": "ok", "database": database.dialect, "version": __version__}
 
     return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    """Murphy's own assets, and Leaflet from its package (no CDN: the map works offline)."""
+    app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+
+def _origin(url: str) -> str:
+    """The scheme and host of a tile URL template (for the CSP), or ''."""
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "a"))
+    host = parts.netloc
+    if "{s}" in url:  # subdomains a, b, c: allow them all
+        host = "*." + parts.netloc.split(".", 1)[1] if "." in parts.netloc else parts.netloc
+    return f"{parts.scheme}://{host}"
 
 
 def _mqtt_subscriber(

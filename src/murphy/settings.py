@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         ge=1,
         description="Follow-up code lookups per client address per hour (wrong codes count).",
     )
+    map_tile_url: str = Field(
+        default="",
+        max_length=500,
+        pattern=r"^(https://[^\s'\"]+)?$",
+        description="Optional map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png. "
+        "Empty: the map draws without tiles (works offline).",
+    )
+    map_tile_attribution: str = Field(
+        default="", max_length=300, description="The credit line the tile provider asks for."
+    )
     cap_sender: str = Field(
         default="murphy@localhost",
         pattern=r"^[^\s,<&]+$",

@@ -252,3 +252,57 @@ def test_the_unit_board_lists_units_by_status(web, hq, sam, olu):
     assert "1 on duty" in page
     assert "A12 Officer · olu Dispatched" in page and number in page
     assert "K9 K9 Off duty" in page
+
+
+def test_the_map_shows_places_incidents_and_units_with_coordinates(client, hq, sam, olu, dana):
+    add_unit(client, sam, "A12", members=["olu"])
+    add_unit(client, sam, "OFF", on_duty=False)
+    number = triaged(client, dana)
+    r = client.post(
+        "/api/v1/units/A12/position",
+        json={"latitude": 52.52, "longitude": 13.4},
+        headers=olu.headers,
+    )
+    assert r.status_code == 200
+    body = client.get("/api/v1/map?site=HQ", headers=dana.headers).json()
+    assert body["site"] == "HQ"
+    assert [u["callsign"] for u in body["units"]] == ["A12"]  # on duty only
+    assert body["units"][0]["latitude"] == 52.52 and body["units"][0]["source"] == "gps"
+    assert [i["number"] for i in body["incidents"]] == [number]
+    assert body["incidents"][0]["latitude"] is None  # the test site has no coordinates
+    lab = hq.user("lee", "dispatcher", ["LAB"])
+    assert_problem(client.get("/api/v1/map?site=HQ", headers=lab.headers), 404, "no site")
+    assert_problem(client.get("/api/v1/map", headers=dana.headers), 422)
+
+
+def test_the_board_page_lists_the_queue_and_units_of_a_site(web, hq, sam):
+    add_unit(web, sam, "A12")
+    api = hq.user("api", "dispatcher", ["HQ"])
+    number = triaged(web, api)
+    sign_in(web, "dana")
+    page = web.get("/board")
+    assert page.status_code == 200
+    body = text(page.text)
+    assert number in body and "Units on duty 1" in body and "A12 Available" in body
+    assert 'data-map="/api/v1/map?site=HQ"' in page.text
+    assert "/static/leaflet/leaflet.js" in page.text
+    assert web.get("/static/leaflet/leaflet.js").status_code == 200
+
+
+def test_a_tile_server_is_allowed_only_when_set(settings, db):
+    from murphy.app import create_app
+    from murphy.settings import Settings
+
+    with TestClient(create_app(settings, db=db)) as plain:
+        assert (
+            "img-src 'self' data: blob:;" in plain.get("/login").headers["content-security-policy"]
+        )
+    tiled = Settings(
+        database_url=settings.database_url,
+        map_tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png",
+    )
+    with TestClient(create_app(tiled, db=db)) as client:
+        csp = client.get("/login").headers["content-security-policy"]
+    assert "img-src 'self' https://*.tile.example.org data: blob:;" in csp
+    with pytest.raises(ValueError, match="map_tile_url"):
+        Settings(map_tile_url="http://insecure.example.org/{z}/{x}/{y}.png")

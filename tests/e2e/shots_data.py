@@ -68,8 +68,21 @@ ASSESSMENT = {
 def build_sites(db: Database) -> None:
     """Two sites in different zones with buildings, floors and zones."""
     with db.transaction() as s:
-        hq = sites.create(s, data=SiteIn(code="HQ", name="Riverside HQ", timezone="Europe/Berlin"))
-        main = sites.add_building(s, site=hq, data=BuildingIn(code="MAIN", name="Main building"))
+        hq = sites.create(
+            s,
+            data=SiteIn(
+                code="HQ",
+                name="Riverside HQ",
+                timezone="Europe/Berlin",
+                latitude=52.5163,
+                longitude=13.3777,
+            ),
+        )
+        main = sites.add_building(
+            s,
+            site=hq,
+            data=BuildingIn(code="MAIN", name="Main building", latitude=52.5165, longitude=13.3770),
+        )
         for level in (0, 1, 2, 3):
             name = "Ground floor" if level == 0 else f"Floor {level}"
             sites.add_floor(s, building=main, data=FloorIn(code=str(level), name=name, level=level))
@@ -81,7 +94,11 @@ def build_sites(db: Database) -> None:
         ]:
             zone = ZoneIn(code=code, name=name, building="MAIN", floor=floor)
             sites.add_zone(s, site=hq, data=zone)
-        sites.add_zone(s, site=hq, data=ZoneIn(code="CARPARK", name="Car park P2"))
+        sites.add_zone(
+            s,
+            site=hq,
+            data=ZoneIn(code="CARPARK", name="Car park P2", latitude=52.5155, longitude=13.3790),
+        )
         mercy = sites.create(
             s, data=SiteIn(code="MERCY", name="Mercy Hospital", timezone="America/New_York")
         )

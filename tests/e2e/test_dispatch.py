@@ -73,6 +73,14 @@ def test_dispatcher_assigns_and_the_officer_works_it_live(
         unit = units_service.get(s, principal=dana.principal, callsign="A12")
     assert unit.position is not None and unit.position.source == "gps"
     assert abs((unit.position.latitude or 0) - HERE["latitude"]) < 1e-6
+
+    # the board's map draws it from the package's Leaflet, nothing fetched from outside
+    outside: list[str] = []
+    desk.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
+    desk.goto("/board?site=HQ")
+    desk.locator("[data-drawn]").wait_for()
+    assert desk.locator("path.map-unit").count() == 1  # A12 by GPS; B7 never said where
+    assert outside == []
     assert csp_violations == []
 
 

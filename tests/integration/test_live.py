@@ -221,3 +221,27 @@ def test_a_change_through_one_process_reaches_a_screen_on_another(
             on_b.close()
     finally:
         other_db.dispose()
+
+
+def test_an_idle_stream_gets_a_keepalive_line_and_still_its_events(
+    settings: Settings, db: Database, hq: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from murphy.core import live
+
+    monkeypatch.setattr(live, "KEEPALIVE", 0.5)  # the hub's tick, instead of every 15 s
+    dana = hq.user("dana", "dispatcher", ["HQ"])
+    lines: list[str] = []
+    with (
+        serve(create_app(settings, db=db)) as base,
+        httpx.Client(timeout=10) as client,
+        client.stream("GET", base + LIVE, headers=dana.headers) as response,
+    ):
+        reading = response.iter_lines()
+        deadline = time.monotonic() + 5
+        while ": still here" not in lines and time.monotonic() < deadline:
+            lines.append(next(reading))
+        number = report(base, dana, "After the keep-alive")
+        while not any(number in line for line in lines) and time.monotonic() < deadline + 5:
+            lines.append(next(reading))
+    assert ": still here" in lines, lines
+    assert any(number in line for line in lines if line.startswith("data:")), lines

@@ -37,6 +37,7 @@ MEMORY = 5_000  # newest events kept in memory for reconnecting screens
 QUEUE = 1_000  # events waiting for one slow screen before it is told to reload
 BATCH = 2_000  # rows read at once
 SAFETY_POLL = 1.0  # seconds: a change committed by another process without a NOTIFY
+KEEPALIVE = 15.0  # seconds: an idle subscription is handed PING this often
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Item:
     clearance: str | None
     owner_id: int | None
     payload: dict[str, Any]
+
+
+PING = Item(id=0, name="ping", site_id=None, clearance=None, owner_id=None, payload={})
+"""Handed to an idle subscription every KEEPALIVE seconds: one timer for all streams,
+not a timeout per stream and event (`asyncio.wait_for` makes a task each time)."""
 
 
 class Behind(Exception):
@@ -77,6 +83,11 @@ class Subscription:
             with contextlib.suppress(asyncio.QueueEmpty):
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
+
+    def ping(self) -> None:
+        """Wake an idle stream so that it writes a keep-alive line."""
+        if self.held is None and not self.overflowed and self.queue.empty():
+            self.queue.put_nowait(PING)
 
 
 class Hub:
@@ -172,12 +183,18 @@ class Hub:
 
     async def _run(self) -> None:
         assert self._wake is not None  # noqa: S101 (set in start)
+        assert self._loop is not None  # noqa: S101 (set in start)
+        next_ping = self._loop.time() + KEEPALIVE
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), SAFETY_POLL)
             self._wake.clear()
             if self._stop.is_set():
                 return
+            if self._loop.time() >= next_ping:
+                next_ping = self._loop.time() + KEEPALIVE
+                for sub in list(self.subscriptions):
+                    sub.ping()
             try:
                 items = await asyncio.to_thread(self._read, self.last_id)
             except Exception:

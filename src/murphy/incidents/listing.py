@@ -50,6 +50,26 @@ def by_numbers(
     return {r.number: out for r, out in zip(rows, _summaries(session, rows), strict=True)}
 
 
+def open_on_site(
+    session: Session, *, principal: Principal, site_id: int, limit: int
+) -> builtins.list[tuple[IncidentSummary, PlaceIds]]:
+    """The newest open incidents of a site that `principal` may see, with their places."""
+    stmt = (
+        _SUMMARY.where(
+            queries.visible_to(principal),
+            Incident.site_id == site_id,
+            Incident.status.in_([s.value for s in (Status.NEW, Status.TRIAGED, Status.RESPONDING)]),
+        )
+        .order_by(Incident.id.desc())
+        .limit(limit)
+    )
+    rows = session.connection().execute(stmt).all()
+    places = [
+        PlaceIds(r.site_id, r.building_id, r.floor_id, r.zone_id, r.location_detail) for r in rows
+    ]
+    return list(zip(_summaries(session, rows), places, strict=True))
+
+
 _SUMMARY = select(
     Incident.id,
     Incident.number,

@@ -350,6 +350,14 @@ def summaries(
     return listing.by_numbers(session, principal=principal, numbers=numbers)
 
 
+def open_on_site(
+    session: Session, *, principal: Principal, site_id: int, limit: int = 300
+) -> builtins.list[tuple[IncidentSummary, sites_service.PlaceIds]]:
+    """The newest open incidents of a site the caller may see, with their places (the
+    board's map)."""
+    return listing.open_on_site(session, principal=principal, site_id=site_id, limit=limit)
+
+
 def update(
     session: Session,
     *,

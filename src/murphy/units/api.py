@@ -17,6 +17,7 @@ from murphy.units.schemas import (
     DispatchIn,
     DispatchOut,
     DutyIn,
+    MapOut,
     PositionIn,
     Recommendation,
     ResourceIn,
@@ -119,6 +120,16 @@ async def report_position(
     return await writer.run(
         lambda s: service.report_position(s, principal=principal, callsign=callsign, data=data)
     )
+
+
+@router.get("/api/v1/map", summary="A site's map: places, open incidents, units")
+async def site_map(
+    principal: CurrentUser, reader: ReaderDep, site: Annotated[str, Query(max_length=16)]
+) -> MapOut:
+    """The buildings and zones of a site with coordinates, its open incidents at their
+    places (`precision`: zone, building or site) and its units on duty where they were
+    last: what the board's map draws."""
+    return await reader.run(lambda s: service.map_view(s, principal=principal, site=site))
 
 
 @router.get(f"{INCIDENT}/units", summary="Units and resources of an incident")

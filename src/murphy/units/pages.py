@@ -18,12 +18,19 @@ from starlette.datastructures import UploadFile
 
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.incidents import service as incidents_service
-from murphy.incidents.schemas import NoteIn, ResolutionCode, Status, TransitionIn
+from murphy.incidents.schemas import (
+    IncidentQuery,
+    NoteIn,
+    ResolutionCode,
+    Sort,
+    Status,
+    TransitionIn,
+)
 from murphy.sites import service as sites_service
 from murphy.units import rules, service
 from murphy.units.schemas import DutyIn, PositionIn, StatusIn, UnitKind, UnitOut, UnitStatus
 from murphy.users.schemas import Permission, Principal
-from murphy.web.deps import PageUser, SessionDep, check_csrf
+from murphy.web.deps import PageUser, SessionDep, SettingsDep, check_csrf
 from murphy.web.forms import FormModel, render, validated
 
 router = APIRouter(include_in_schema=False)
@@ -262,6 +269,48 @@ def board(request: Request, session: SessionDep, principal: PageUser) -> Respons
         "titles": _titles(session, principal, units),
     }
     return render(request, "units.html", context)
+
+
+BOARD_QUEUE = 40  # open incidents listed beside the map
+
+
+@router.get("/board")
+def control_board(
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    settings: SettingsDep,
+    site: str = "",
+) -> Response:
+    """The control-room screen for one site: the open queue by priority with its
+    countdowns, the units, and the map (live)."""
+    sites = [s for s in sites_service.list(session) if principal.sees_site(s.id)]
+    if not sites:
+        raise ValidationFailed("you see no site: ask an administrator for one")
+    chosen = next((s for s in sites if s.code == site.strip().upper()), sites[0])
+    query = IncidentQuery(
+        status=[Status.NEW, Status.TRIAGED, Status.RESPONDING],
+        site=[chosen.code],
+        sort=Sort.PRIORITY,
+        limit=BOARD_QUEUE,
+    )
+    queue = incidents_service.list(session, principal=principal, query=query)
+    units = [u for u in service.board(session, principal=principal, site=chosen.code) if u.on_duty]
+    context = {
+        "nav": "board",
+        "sites": sites,
+        "site": chosen,
+        "tz": chosen.timezone,
+        "queue": queue.items,
+        "more": queue.next_cursor is not None,
+        "units": units,
+        "tally": [(s, sum(1 for u in units if u.status is s)) for s in BOARD_ORDER],
+        "unit_labels": rules.LABELS,
+        "titles": _titles(session, principal, units),
+        "tiles": settings.map_tile_url,
+        "attribution": settings.map_tile_attribution,
+    }
+    return render(request, "board.html", context)
 
 
 # --- inside -----------------------------------------------------------------------------

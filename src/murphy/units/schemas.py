@@ -253,3 +253,52 @@ class DispatchOut(BaseModel):
     incident: str
     assignments: list[AssignmentOut]
     resources: list[ResourceOut]
+
+
+class MapPlace(BaseModel):
+    """A building or zone with coordinates."""
+
+    code: str
+    name: str
+    kind: str  # building | zone
+    latitude: float
+    longitude: float
+
+
+class MapIncident(BaseModel):
+    """An open incident on the map, at its place's coordinates (`precision` says whose:
+    zone, building or site)."""
+
+    number: str
+    title: str
+    priority: int | None = None
+    status: str
+    place: str
+    latitude: float | None = None
+    longitude: float | None = None
+    precision: str | None = None
+
+
+class MapUnit(BaseModel):
+    """A unit on the map, where it was last: a fresh GPS fix, or its zone's coordinates."""
+
+    callsign: str
+    status: UnitStatus
+    on_duty: bool
+    latitude: float | None = None
+    longitude: float | None = None
+    source: str | None = None  # gps | zone
+    label: str = ""
+    incident: str | None = None
+
+
+class MapOut(BaseModel):
+    """What the board's map draws for one site."""
+
+    site: str
+    name: str
+    latitude: float | None = None
+    longitude: float | None = None
+    places: list[MapPlace]
+    incidents: list[MapIncident]
+    units: list[MapUnit]

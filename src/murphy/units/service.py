@@ -33,6 +33,10 @@ from murphy.units.schemas import (
     DispatchIn,
     DispatchOut,
     DutyIn,
+    MapIncident,
+    MapOut,
+    MapPlace,
+    MapUnit,
     PositionIn,
     PositionOut,
     Recommendation,
@@ -260,6 +264,74 @@ def report_position(
     unit.version += 1
     _announce(session, unit, "position")
     return _outs(session, principal, [unit], now)[0]
+
+
+def map_view(
+    session: Session, *, principal: Principal, site: str, now: datetime | None = None
+) -> MapOut:
+    """A site's map: its buildings and zones with coordinates, its open incidents at their
+    places, and the units of the site (on duty) where they were last."""
+    row = _site_in_scope(session, principal, site)
+    now = now or utcnow()
+    detail = sites_service.detail(session, site=row)
+    places = [
+        MapPlace(
+            code=b.code, name=b.name, kind="building", latitude=b.latitude, longitude=b.longitude
+        )
+        for b in detail.buildings
+        if b.latitude is not None and b.longitude is not None
+    ]
+    zones = [*detail.outdoor_zones]
+    for b in detail.buildings:
+        zones += b.zones + [z for f in b.floors for z in f.zones]
+    places += [
+        MapPlace(code=z.code, name=z.name, kind="zone", latitude=z.latitude, longitude=z.longitude)
+        for z in zones
+        if z.latitude is not None and z.longitude is not None
+    ]
+    found = incidents_service.open_on_site(session, principal=principal, site_id=row.id)
+    located = sites_service.locate(session, [p for _, p in found])
+    incidents = [
+        MapIncident(
+            number=summary.number,
+            title=summary.title,
+            priority=summary.priority,
+            status=summary.status.value,
+            place=summary.place,
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+            precision=loc.precision,
+        )
+        for (summary, _), loc in zip(found, located, strict=True)
+    ]
+    units = session.scalars(
+        select(Unit).where(Unit.site_id == row.id, Unit.active.is_(True), Unit.on_duty.is_(True))
+    ).all()
+    spots = _unit_spots(session, units, now, precise_only=False)
+    outs = {u.callsign: u for u in _outs(session, principal, units, now)}
+    return MapOut(
+        site=row.code,
+        name=row.name,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        places=places,
+        incidents=incidents,
+        units=[_map_unit(u, spots[u.id], outs[u.callsign]) for u in units],
+    )
+
+
+def _map_unit(unit: Unit, spot: rules.Spot, out: UnitOut) -> MapUnit:
+    where = spot.latitude is not None
+    return MapUnit(
+        callsign=unit.callsign,
+        status=U(unit.status),
+        on_duty=unit.on_duty,
+        latitude=spot.latitude,
+        longitude=spot.longitude,
+        source=unit.position_source if where else None,
+        label=out.position.label if out.position else "",
+        incident=out.assignment.incident if out.assignment else None,
+    )
 
 
 # --- dispatch ---------------------------------------------------------------------------
@@ -786,10 +858,11 @@ def _incident_spot(session: Session, incident: Any) -> rules.Spot:
     return _spot_of(located, how="place")
 
 
-def _spot_of(located: sites_service.Located, *, how: str) -> rules.Spot:
+def _spot_of(located: sites_service.Located, *, how: str, precise_only: bool = True) -> rules.Spot:
     """Coordinates count only when they are of a building or zone: a site's centre says
-    nothing about where inside the site something is."""
-    precise = located.precision in ("zone", "building")
+    nothing about where inside the site something is (the map may still draw it there,
+    `precise_only=False`)."""
+    precise = located.precision in ("zone", "building") or not precise_only
     return rules.Spot(
         site_id=located.site_id,
         building_id=located.building_id,
@@ -803,7 +876,9 @@ def _spot_of(located: sites_service.Located, *, how: str) -> rules.Spot:
     )
 
 
-def _unit_spots(session: Session, units: Sequence[Unit], now: datetime) -> dict[int, rules.Spot]:
+def _unit_spots(
+    session: Session, units: Sequence[Unit], now: datetime, *, precise_only: bool = True
+) -> dict[int, rules.Spot]:
     by_zone = [u for u in units if u.position_zone_id is not None]
     located = sites_service.locate(
         session,
@@ -812,7 +887,10 @@ def _unit_spots(session: Session, units: Sequence[Unit], now: datetime) -> dict[
             for u in by_zone
         ],
     )
-    zone_spot = {u.id: _spot_of(loc, how="zone") for u, loc in zip(by_zone, located, strict=True)}
+    zone_spot = {
+        u.id: _spot_of(loc, how="zone", precise_only=precise_only)
+        for u, loc in zip(by_zone, located, strict=True)
+    }
     spots = {}
     for u in units:
         fresh = rules.gps_is_fresh(u.position_at, now)

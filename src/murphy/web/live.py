@@ -13,7 +13,6 @@ closing an idle stream.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -21,14 +20,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from murphy.core.errors import ValidationFailed
-from murphy.core.live import Behind, Hub, Item
+from murphy.core.live import PING, Behind, Hub, Item
 from murphy.incidents import service as incidents_service
 from murphy.users.schemas import Principal
 from murphy.web.deps import CurrentUser
 
 router = APIRouter(tags=["live"])
 
-KEEPALIVE = 15.0  # seconds between comment lines on an idle stream
 RETRY_MS = 2000  # how soon a browser reconnects
 
 
@@ -58,9 +56,8 @@ async def live(
         yield f"retry: {RETRY_MS}\n\n"
         try:
             while True:
-                try:
-                    item = await asyncio.wait_for(subscription.queue.get(), KEEPALIVE)
-                except TimeoutError:
+                item = await subscription.queue.get()
+                if item is PING:  # the hub's keep-alive tick, on an idle stream
                     yield ": still here\n\n"
                     continue
                 if item is None:  # too slow, or the server stops

@@ -25,10 +25,20 @@ _DOCS_CSP = (
 
 
 class SecurityHeaders:
-    """Add conservative security headers; the API docs page gets a looser CSP."""
+    """Add conservative security headers; the API docs page gets a looser CSP. `images`
+    adds origins pictures may come from (the map's tile server, when one is set)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, images: str = "") -> None:
         self.app = app
+        self.headers = [
+            (
+                k,
+                v.replace(b"img-src 'self'", b"img-src 'self' " + images.encode())
+                if images and k == b"content-security-policy"
+                else v,
+            )
+            for k, v in SECURITY_HEADERS
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +50,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for key, value in SECURITY_HEADERS:
+                for key, value in self.headers:
                     if key not in present:
                         if docs and key == b"content-security-policy":
                             value = _DOCS_CSP

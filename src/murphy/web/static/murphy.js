@@ -102,6 +102,7 @@
           }
         }
         if (!pending) pending = window.setTimeout(swap, 300);
+        document.dispatchEvent(new CustomEvent("murphy:change", { detail: kind }));
       });
     });
     source.addEventListener("reload", function () {
