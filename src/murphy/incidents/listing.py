@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from murphy.core import pagination
 from murphy.core.errors import ValidationFailed
-from murphy.incidents import queries
+from murphy.incidents import queries, rules
 from murphy.incidents.models import Incident
 from murphy.incidents.schemas import IncidentPage, IncidentQuery, IncidentSummary, Sort, Status
 from murphy.sites import service as sites_service
@@ -58,7 +58,7 @@ def open_on_site(
         _SUMMARY.where(
             queries.visible_to(principal),
             Incident.site_id == site_id,
-            Incident.status.in_([s.value for s in (Status.NEW, Status.TRIAGED, Status.RESPONDING)]),
+            Incident.status.in_([s.value for s in rules.OPEN]),
         )
         .order_by(Incident.id.desc())
         .limit(limit)

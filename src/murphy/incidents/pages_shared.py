@@ -255,23 +255,26 @@ RECOMMENDED = 4  # units offered with one-click "Send"
 def _units(session: Session, principal: Principal, out: IncidentOut) -> dict[str, Any]:
     """The units on the incident with their times, the units to send (best first, each
     with its reason), and the resources requested."""
+    words = {
+        "unit_labels": units_service.STATUS_LABELS,
+        "resource_labels": units_service.RESOURCE_LABELS,
+        "resource_actions": units_service.RESOURCE_ACTIONS,
+    }
     if not principal.can(Permission.READ):
-        return {"dispatch": None}
+        return {"dispatch": None, **words}
     dispatch = units_service.of_incident(session, principal=principal, number=out.number)
-    can_dispatch = principal.can(Permission.DISPATCH) and out.status in (
-        Status.TRIAGED,
-        Status.RESPONDING,
-    )
+    can_dispatch = principal.can(Permission.DISPATCH) and out.status in units_service.DISPATCHABLE
     picks = (
         units_service.recommend(session, principal=principal, number=out.number)
         if can_dispatch
         else None
     )
-    on_it = {a.unit for a in dispatch.assignments if a.active}
+    on_it = {a.unit for a in dispatch.assignments if a.active}  # not offered again
     candidates = [p for p in picks.picks if p.unit not in on_it] if picks else []
+    active = [a for a in dispatch.assignments if a.active]
     return {
         "dispatch": dispatch,
-        "active_units": [a for a in dispatch.assignments if a.active],
+        "active_units": [(a, units_service.step_of(a)) for a in active],
         "cleared_units": [a for a in dispatch.assignments if not a.active],
         "can_dispatch": can_dispatch,
         "dispatch_after_triage": principal.can(Permission.DISPATCH) and out.status is Status.NEW,
@@ -279,8 +282,8 @@ def _units(session: Session, principal: Principal, out: IncidentOut) -> dict[str
         "needed_skills": picks.skills if picks else [],
         "recommended": [p for p in candidates if p.eligible][:RECOMMENDED],
         "other_units": candidates,
-        "unit_labels": units_service.STATUS_LABELS,
         "resource_moves": units_service.RESOURCE_MOVES,
+        **words,
     }
 
 
@@ -331,15 +334,12 @@ def type_groups(session: Session) -> list[tuple[TypeOut, list[tuple[TypeOut, str
 
 def my_sites(session: Session, principal: Principal) -> list[SiteOut]:
     """The sites the caller may see, by code."""
-    return [
-        sites_service.to_out(s) for s in sites_service.list(session) if principal.sees_site(s.id)
-    ]
+    return [sites_service.to_out(s) for s in sites_service.visible(session, principal=principal)]
 
 
 def my_site_details(session: Session, principal: Principal) -> list[SiteDetail]:
     """The caller's sites with their buildings, floors and zones, for the place picker."""
     return [
         sites_service.detail(session, site=s)
-        for s in sites_service.list(session)
-        if principal.sees_site(s.id)
+        for s in sites_service.visible(session, principal=principal)
     ]

@@ -50,6 +50,7 @@ from murphy.sites import service as sites_service
 from murphy.taxonomy import service as taxonomy_service
 from murphy.users.schemas import Permission, Principal
 
+OPEN = rules.OPEN  # the statuses of an open incident, for other domains
 STATES_SEEN = "murphy.incidents.states"  # session.info key of intake.states' memory
 
 

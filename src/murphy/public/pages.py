@@ -11,14 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from murphy.core.errors import MurphyError, TooManyRequests
 from murphy.incidents.schemas import ContactIn
 from murphy.public import service, throttle
 from murphy.public.schemas import AdditionIn, PublicReportIn
 from murphy.web.deps import SessionDep, SettingsDep
-from murphy.web.forms import render, validated
+from murphy.web.forms import photos, render, validated
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,7 +85,7 @@ async def report(
             contact=validated(ContactIn, LABELS, name=name, phone=phone, email=email),
             keep_location=keep_location == "on",
         )
-        files = await _read(request)
+        files = await photos(request, service.MAX_PHOTO_BYTES)
         out = service.report(session, data=data, photos=files)
     except MurphyError as exc:
         session.rollback()
@@ -136,7 +135,7 @@ async def add(
         data = validated(
             AdditionIn, LABELS, code=code, text=text, keep_location=keep_location == "on"
         )
-        files = await _read(request)
+        files = await photos(request, service.MAX_PHOTO_BYTES)
         found = service.add(session, data=data, photos=files)
     except MurphyError as exc:
         session.rollback()
@@ -150,21 +149,6 @@ async def add(
 
 
 # --- internals -----------------------------------------------------------------------
-
-
-async def _read(request: Request) -> list[service.Photo]:
-    """The uploaded photos' names and bytes. Read from the form itself: an empty file
-    input arrives as a part without a file name, which is not an upload."""
-    form = await request.form()
-    out = []
-    for upload in form.getlist("photos"):
-        if not isinstance(upload, StarletteUpload):
-            continue
-        raw = await upload.read(service.MAX_PHOTO_BYTES + 1)
-        if not raw and not upload.filename:
-            continue
-        out.append((upload.filename or "photo", raw))
-    return out
 
 
 def _form(

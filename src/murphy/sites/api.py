@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from murphy.core.errors import NotFound, PermissionDenied
+from murphy.core.errors import PermissionDenied
 from murphy.sites import service
 from murphy.sites.schemas import SiteDetail, SiteIn, SiteOut
 from murphy.users.schemas import Permission
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 @router.get("", summary="List sites")
 async def list_sites(principal: CurrentUser, reader: ReaderDep) -> list[SiteOut]:
     """The sites the caller may see."""
-    sites = await reader.run(service.list)
-    return [service.to_out(s) for s in sites if principal.sees_site(s.id)]
+    sites = await reader.run(lambda s: service.visible(s, principal=principal))
+    return [service.to_out(s) for s in sites]
 
 
 @router.get("/{code}", summary="A site with its buildings, floors and zones")
@@ -26,9 +26,7 @@ async def get(code: str, principal: CurrentUser, reader: ReaderDep) -> SiteDetai
     """One site and the places inside it."""
 
     def work(session: Session) -> SiteDetail:
-        site = service.get(session, code=code)
-        if site is None or not principal.sees_site(site.id):
-            raise NotFound(f"no site with code {code!r}")
+        site = service.get_visible_or_raise(session, principal=principal, code=code)
         return service.detail(session, site=site)
 
     return await reader.run(work)

@@ -32,6 +32,7 @@ from murphy.sites.schemas import (
     SiteOut,
     ZoneIn,
 )
+from murphy.users.schemas import Principal
 
 __all__ = ["Located", "PlaceIds", "PlaceRow", "SiteRow"]
 
@@ -95,6 +96,20 @@ def get_or_raise(session: Session, *, code: str) -> SiteRow:
     """The site with this code, or NotFound."""
     site = get(session, code=code)
     if site is None:
+        raise NotFound(f"no site with code {code!r}")
+    return site
+
+
+def visible(session: Session, *, principal: Principal) -> builtins.list[SiteRow]:
+    """The sites `principal` may see, by code."""
+    return [s for s in list(session) if principal.sees_site(s.id)]
+
+
+def get_visible_or_raise(session: Session, *, principal: Principal, code: str) -> SiteRow:
+    """The site with this code if `principal` may see it; otherwise NotFound, exactly as
+    for a site that does not exist."""
+    site = get(session, code=code)
+    if site is None or not principal.sees_site(site.id):
         raise NotFound(f"no site with code {code!r}")
     return site
 

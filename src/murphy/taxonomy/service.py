@@ -97,14 +97,13 @@ def ref(session: Session, type_id: int) -> TypeRef:
 def skills_needed(session: Session, type_id: int | None) -> builtins.list[str]:
     """The skills a responder needs for a type: its own, or if it names none, those of
     its nearest ancestor that does (so a subtype may ask for less than its parent)."""
-    types = _all(session)
     seen: set[int] = set()
-    current = types.get(type_id) if type_id is not None else None
-    while current is not None and current.id not in seen:
+    current = session.get(IncidentType, type_id) if type_id is not None else None
+    while current is not None and current.id not in seen:  # at most three levels
         if current.skills:
             return sorted(current.skills)
         seen.add(current.id)
-        current = types.get(current.parent_id) if current.parent_id else None
+        current = session.get(IncidentType, current.parent_id) if current.parent_id else None
     return []
 
 

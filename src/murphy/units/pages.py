@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.incidents import service as incidents_service
+from murphy.incidents import wording
 from murphy.incidents.schemas import (
     IncidentQuery,
     NoteIn,
@@ -30,6 +30,7 @@ from murphy.sites import service as sites_service
 from murphy.units import rules, service
 from murphy.units.schemas import DutyIn, PositionIn, StatusIn, UnitKind, UnitOut, UnitStatus
 from murphy.users.schemas import Permission, Principal
+from murphy.web import forms
 from murphy.web.deps import PageUser, SessionDep, SettingsDep, check_csrf
 from murphy.web.forms import FormModel, render, validated
 
@@ -37,13 +38,18 @@ router = APIRouter(include_in_schema=False)
 
 OFFICER = "/officer"
 LABELS = {"status": "Status", "body": "Note", "resolution_code": "Resolution", "reason": "Summary"}
+# The resolutions in the words the incident pages use, in the order an officer on the
+# scene reaches for them.
 RESOLUTIONS = {
-    ResolutionCode.RESOLVED: "Resolved",
-    ResolutionCode.FALSE_ALARM: "False alarm",
-    ResolutionCode.UNFOUNDED: "Unfounded",
-    ResolutionCode.REFERRED_POLICE: "Referred to police",
-    ResolutionCode.REFERRED_EXTERNAL: "Referred to another agency",
-    ResolutionCode.NO_FURTHER_ACTION: "No further action",
+    code: wording.RESOLUTIONS[code]
+    for code in (
+        ResolutionCode.RESOLVED,
+        ResolutionCode.FALSE_ALARM,
+        ResolutionCode.UNFOUNDED,
+        ResolutionCode.REFERRED_POLICE,
+        ResolutionCode.REFERRED_EXTERNAL,
+        ResolutionCode.NO_FURTHER_ACTION,
+    )
 }
 KINDS = {
     UnitKind.OFFICER: "Officer",
@@ -202,12 +208,7 @@ async def officer_note(request: Request, session: SessionDep, principal: PageUse
     check_csrf(request, str(form.get("csrf_token") or ""))
     number = str(form.get("number") or "")
     body = str(form.get("body") or "").strip()
-    photos = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, UploadFile):
-            raw = await upload.read(incidents_service.MAX_PHOTO_BYTES + 1)
-            if raw or upload.filename:
-                photos.append((upload.filename or "photo", raw))
+    photos = await forms.photos(request, incidents_service.MAX_PHOTO_BYTES)
     try:
         if not body and not photos:
             raise ValidationFailed("write a note or choose a photo")
@@ -284,7 +285,7 @@ def control_board(
 ) -> Response:
     """The control-room screen for one site: the open queue by priority with its
     countdowns, the units, and the map (live)."""
-    sites = [s for s in sites_service.list(session) if principal.sees_site(s.id)]
+    sites = sites_service.visible(session, principal=principal)
     if not sites:
         raise ValidationFailed("you see no site: ask an administrator for one")
     chosen = next((s for s in sites if s.code == site.strip().upper()), sites[0])

@@ -39,6 +39,19 @@ LABELS: dict[UnitStatus, str] = {
 }
 
 R = ResourceStatus
+RESOURCE_LABELS: dict[ResourceStatus, str] = {
+    R.REQUESTED: "Requested",
+    R.ON_THE_WAY: "On the way",
+    R.ARRIVED: "Arrived",
+    R.RELEASED: "Released",
+    R.CANCELLED: "Cancelled",
+}
+RESOURCE_ACTIONS: dict[ResourceStatus, str] = {  # the button that moves a request there
+    R.ON_THE_WAY: "On the way",
+    R.ARRIVED: "Arrived",
+    R.RELEASED: "Release",
+    R.CANCELLED: "Cancel",
+}
 RESOURCE_MOVES: dict[ResourceStatus, frozenset[ResourceStatus]] = {
     R.REQUESTED: frozenset({R.ON_THE_WAY, R.ARRIVED, R.CANCELLED}),
     R.ON_THE_WAY: frozenset({R.ARRIVED, R.CANCELLED}),
@@ -107,6 +120,13 @@ def check_status(callsign: str, current: UnitStatus, to: UnitStatus, *, assigned
         )
     if to is U.EN_ROUTE and current is U.ON_SCENE:
         raise Conflict(f"{callsign} is already on scene")
+
+
+def step(en_route_at: datetime | None, on_scene_at: datetime | None) -> UnitStatus:
+    """Where a unit on an incident is, from its assignment's times."""
+    if on_scene_at is not None:
+        return U.ON_SCENE
+    return U.EN_ROUTE if en_route_at is not None else U.DISPATCHED
 
 
 def check_dispatchable(callsign: str, *, active: bool, on_duty: bool, status: UnitStatus) -> None:

@@ -56,10 +56,13 @@ from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
 U = UnitStatus
-STATUS_LABELS = rules.LABELS  # a unit's status in words, for other domains' pages
-RESOURCE_MOVES = rules.RESOURCE_MOVES  # where a resource request can go next
-DISPATCHABLE = frozenset({Status.TRIAGED, Status.RESPONDING})
-OPEN = frozenset({Status.NEW, Status.TRIAGED, Status.RESPONDING})  # takes resources
+# For other domains' pages: a unit's status and a resource request's in words, and
+# where a request can go next.
+STATUS_LABELS = rules.LABELS
+RESOURCE_LABELS = rules.RESOURCE_LABELS
+RESOURCE_ACTIONS = rules.RESOURCE_ACTIONS
+RESOURCE_MOVES = rules.RESOURCE_MOVES
+DISPATCHABLE = frozenset({Status.TRIAGED, Status.RESPONDING})  # takes units
 ENDS_ASSIGNMENTS = frozenset({Status.RESOLVED, Status.CANCELLED, Status.MERGED})
 
 
@@ -70,8 +73,8 @@ def create(
     session: Session, *, principal: Principal, data: UnitIn, now: datetime | None = None
 ) -> UnitOut:
     """Add a unit at its home site, with its members and skills."""
-    _require(principal, Permission.MANAGE_UNITS, "add units")
-    site = _site_in_scope(session, principal, data.site)
+    incidents_service.require(principal, Permission.MANAGE_UNITS, "add units")
+    site = sites_service.get_visible_or_raise(session, principal=principal, code=data.site)
     if session.scalar(select(Unit.id).where(Unit.callsign == data.callsign)) is not None:
         raise Conflict(f"unit {data.callsign} already exists")
     now = now or utcnow()
@@ -106,7 +109,7 @@ def update(
     now: datetime | None = None,
 ) -> UnitOut:
     """Change a unit's name, kind, home site, skills, members, or deactivate it."""
-    _require(principal, Permission.MANAGE_UNITS, "change units")
+    incidents_service.require(principal, Permission.MANAGE_UNITS, "change units")
     unit = _unit(session, principal, callsign, for_update=True)
     now = now or utcnow()
     if data.name is not None:
@@ -114,7 +117,9 @@ def update(
     if data.kind is not None:
         unit.kind = data.kind.value
     if data.site is not None:
-        unit.site_id = _site_in_scope(session, principal, data.site).id
+        unit.site_id = sites_service.get_visible_or_raise(
+            session, principal=principal, code=data.site
+        ).id
     if data.skills is not None:
         unit.skills = data.skills
     if data.members is not None:
@@ -141,7 +146,10 @@ def board(
     """The units of the caller's sites (or one site), by callsign, with what they are on."""
     stmt = select(Unit).order_by(Unit.callsign)
     if site:
-        stmt = stmt.where(Unit.site_id == _site_in_scope(session, principal, site).id)
+        stmt = stmt.where(
+            Unit.site_id
+            == sites_service.get_visible_or_raise(session, principal=principal, code=site).id
+        )
     elif principal.site_ids is not None:
         stmt = stmt.where(Unit.site_id.in_(principal.site_ids))
     if not include_inactive:
@@ -244,7 +252,11 @@ def report_position(
         raise ValidationFailed("a GPS position needs both latitude and longitude")
     if not gps and not data.zone:
         raise ValidationFailed("give latitude and longitude (GPS), or a zone")
-    site = _site_in_scope(session, principal, data.site) if data.site else None
+    site = (
+        sites_service.get_visible_or_raise(session, principal=principal, code=data.site)
+        if data.site
+        else None
+    )
     site_id = site.id if site else unit.site_id
     zone_id = None
     if data.zone:
@@ -271,7 +283,7 @@ def map_view(
 ) -> MapOut:
     """A site's map: its buildings and zones with coordinates, its open incidents at their
     places, and the units of the site (on duty) where they were last."""
-    row = _site_in_scope(session, principal, site)
+    row = sites_service.get_visible_or_raise(session, principal=principal, code=site)
     now = now or utcnow()
     detail = sites_service.detail(session, site=row)
     places = [
@@ -337,6 +349,11 @@ def _map_unit(unit: Unit, spot: rules.Spot, out: UnitOut) -> MapUnit:
 # --- dispatch ---------------------------------------------------------------------------
 
 
+def step_of(assignment: AssignmentOut) -> UnitStatus:
+    """Where a unit on an incident is: dispatched, en route or on scene."""
+    return rules.step(assignment.en_route_at, assignment.on_scene_at)
+
+
 def of_incident(session: Session, *, principal: Principal, number: str) -> DispatchOut:
     """The units (active and cleared, with their times) and resources of an incident."""
     incident = incidents_service.get_or_raise(session, principal=principal, number=number)
@@ -381,7 +398,7 @@ def dispatch(
     incident = incidents_service.get_or_raise(
         session, principal=principal, number=number, for_update=True
     )
-    _require(principal, Permission.DISPATCH, "dispatch units")
+    incidents_service.require(principal, Permission.DISPATCH, "dispatch units")
     status = Status(incident.status)
     if status is Status.NEW:
         raise Conflict(f"triage {incident.number} before dispatching: give it a priority first")
@@ -540,8 +557,8 @@ def request_resource(
     incident = incidents_service.get_or_raise(
         session, principal=principal, number=number, for_update=True
     )
-    _require(principal, Permission.RESPOND, "request resources")
-    if Status(incident.status) not in OPEN:
+    incidents_service.require(principal, Permission.RESPOND, "request resources")
+    if Status(incident.status) not in incidents_service.OPEN:
         raise Conflict(f"{incident.number} is {incident.status}: it needs nothing more")
     now = now or utcnow()
     row = ResourceRequest(
@@ -584,7 +601,7 @@ def update_resource(
     incident = incidents_service.get_or_raise(
         session, principal=principal, number=number, for_update=True
     )
-    _require(principal, Permission.RESPOND, "update resources")
+    incidents_service.require(principal, Permission.RESPOND, "update resources")
     row = session.scalar(
         select(ResourceRequest).where(
             ResourceRequest.id == resource_id, ResourceRequest.incident_id == incident.id
@@ -619,18 +636,6 @@ def update_resource(
 
 
 # --- inside -----------------------------------------------------------------------------
-
-
-def _require(principal: Principal, permission: Permission, what: str) -> None:
-    if not principal.can(permission):
-        raise PermissionDenied(f"your role ({principal.role.value}) may not {what}")
-
-
-def _site_in_scope(session: Session, principal: Principal, code: str) -> sites_service.SiteRow:
-    site = sites_service.get_or_raise(session, code=code)
-    if not principal.sees_site(site.id):
-        raise NotFound(f"no site with code {code!r}")
-    return site
 
 
 def _unit(

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.datastructures import UploadFile
 
 from murphy.core.errors import ValidationFailed
 from murphy.web.templating import humanize
@@ -28,6 +29,21 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     response: Response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def photos(request: Request, max_bytes: int) -> list[tuple[str, bytes]]:
+    """The files of a multipart form's `photos` field: (file name, bytes), each read to at
+    most `max_bytes + 1` so that the service can refuse one that is too large. An empty
+    file input arrives as a part without a file name, which is not an upload."""
+    form = await request.form()  # parsed once per request; the handler may read it too
+    out = []
+    for upload in form.getlist("photos"):
+        if not isinstance(upload, UploadFile):
+            continue
+        raw = await upload.read(max_bytes + 1)
+        if raw or upload.filename:
+            out.append((upload.filename or "photo", raw))
+    return out
 
 
 def validated(model: type[M], labels: dict[str, str] | None = None, **fields: Any) -> M:

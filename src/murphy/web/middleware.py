@@ -30,14 +30,9 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, images: str = "") -> None:
         self.app = app
+        extra = b"img-src 'self' " + images.encode() if images else b"img-src 'self'"
         self.headers = [
-            (
-                k,
-                v.replace(b"img-src 'self'", b"img-src 'self' " + images.encode())
-                if images and k == b"content-security-policy"
-                else v,
-            )
-            for k, v in SECURITY_HEADERS
+            (key, value.replace(b"img-src 'self'", extra)) for key, value in SECURITY_HEADERS
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
