@@ -37,9 +37,11 @@ from murphy.signals import api as signals_api
 from murphy.signals import mqtt
 from murphy.signals import pages as signals_pages
 from murphy.sites import api as sites_api
+from murphy.sites import pages as sites_pages
 from murphy.sla import api as sla_api
 from murphy.taxonomy import api as taxonomy_api
 from murphy.taxonomy import pages as taxonomy_pages
+from murphy.units import admin_pages as units_admin_pages
 from murphy.units import api as units_api
 from murphy.units import pages as units_pages
 from murphy.users import api as users_api
@@ -129,7 +131,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        uploads=PUBLIC_UPLOADS,
+        uploads=PUBLIC_UPLOADS + units_pages.UPLOADS + sites_api.UPLOADS + sites_pages.UPLOADS,
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(SecurityHeaders, images=_origin(settings.map_tile_url))
@@ -142,6 +144,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         live.router,
         incidents_api.router,
         sites_api.router,
+        sites_api.plans,
         sla_api.router,
         playbooks_api.router,
         notify_api.router,
@@ -152,8 +155,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         users_pages.router,
         incidents_pages.router,
         taxonomy_pages.router,
+        sites_pages.router,
         signals_pages.router,
         units_pages.router,
+        units_admin_pages.router,
         public_api.router,
         public_pages.router,
     ):

@@ -60,7 +60,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,
-        description="Largest body of the public report routes (photos), in bytes.",
+        description=(
+            "Largest body of the routes that take files (photos from the public and from"
+            " officers, floor plans), in bytes."
+        ),
     )
     public_reports_per_hour: int = Field(
         default=10,

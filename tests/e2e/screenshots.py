@@ -142,6 +142,10 @@ def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     page.goto("/board?site=HQ")
     page.locator("[data-drawn]").wait_for()
     snap("board")
+    page.goto("/board?site=HQ&floor=MAIN/0")
+    page.locator("[data-drawn]").wait_for()
+    page.locator("img.plan-image").wait_for()
+    snap("board-floor")
     page.goto(f"/incidents/{numbers['Suspicious']}")
     camera.snap_part("incident-part-units", "#units")
     page.goto("/incidents/INC-2020-99999")
@@ -212,6 +216,18 @@ def _admin(camera: Camera) -> None:
     page.wait_for_load_state()
     snap("taxonomy-import-error")
     _sources(camera)
+    page.goto("/admin/places?site=HQ")
+    snap("places")
+    page.goto("/admin/places/plan?site=HQ&building=MAIN&floor=0")
+    page.locator("img.plan-image").wait_for()
+    snap("floor-plan")
+    page.get_by_role("button", name="Redraw Lobby").click()
+    box = page.locator("#plan").bounding_box()
+    for fx, fy in ((0.2, 0.2), (0.5, 0.2), (0.5, 0.45)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    snap("floor-plan-drawing")
+    page.goto("/admin/units")
+    snap("admin-units")
 
 
 def _sources(camera: Camera) -> None:

@@ -358,6 +358,29 @@ def build_units(db: Database, people: dict[str, Principal], numbers: dict[str, s
         units.set_status(s, principal=root, callsign="A1", data=StatusIn(status="on_scene"))
 
 
+def build_plans(db: Database, people: dict[str, Principal]) -> None:
+    """A plan of HQ's ground floor with the lobby and the loading bay drawn on it; the
+    other floors have none (the places page shows both)."""
+    from murphy.demo.plans import layout, png
+    from murphy.sites.schemas import OutlineIn
+
+    root = people["root"]
+    rooms = layout(3)
+    with db.transaction() as s:
+        sites.set_plan(
+            s, principal=root, site="HQ", building_code="MAIN", floor_code="0", upload=png(rooms)
+        )
+        for zone, (left, top, right, bottom) in zip(("LOBBY", "DOCK"), rooms, strict=False):
+            corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
+            sites.set_outline(
+                s,
+                principal=root,
+                site="HQ",
+                zone_code=zone,
+                data=OutlineIn(points=[(float(x), float(y)) for x, y in corners]),
+            )
+
+
 def build(db: Database) -> dict[str, str]:
     """Everything; the numbers of the incidents the screenshots open, by name."""
     build_sites(db)
@@ -368,4 +391,5 @@ def build(db: Database) -> dict[str, str]:
     build_major(db, people, numbers["Patient"])
     build_sources(db, people)
     build_units(db, people, numbers)
+    build_plans(db, people)
     return numbers

@@ -302,3 +302,22 @@ def test_sources_from_the_command_line(org_cli, tmp_path) -> None:  # type: igno
     assert code == 0 and token.group(1) not in out and "msig_" in out
     code, out, err = org_cli("source", "off", "panel", "--as", "admin")
     assert code == 0 and "off" in out
+
+
+def test_a_floor_plan_from_the_command_line(org_cli, tmp_path):
+    from murphy.demo.plans import layout, png
+
+    cli = org_cli
+    assert cli("site", "building", "HQ", "A", "--name", "Building A")[0] == 0
+    assert cli("site", "floor", "HQ", "A", "1", "--name", "Floor 1")[0] == 0
+    plan = tmp_path / "a1.png"
+    plan.write_bytes(png(layout(2)))
+    code, out, err = cli("site", "plan", "HQ", "A", "1", str(plan))
+    assert code == 0, err
+    assert "1400×800 pixels" in out and "/admin/places" in out
+    text = tmp_path / "plan.png"
+    text.write_text("not a picture")
+    code, out, err = cli("site", "plan", "HQ", "A", "1", str(text))
+    assert code != 0 and "not a JPEG, PNG or WebP" in err + out
+    code, out, err = cli("site", "plan", "HQ", "A", "9", str(plan))
+    assert code != 0 and "no floor A/9" in err + out

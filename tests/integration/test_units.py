@@ -568,3 +568,51 @@ def test_deactivating_and_changing_members(db, org):
     assert out.active is False and out.on_duty is False
     with db.transaction(write=False) as s:
         assert [u.callsign for u in service.board(s, principal=org.sam.principal)] == ["A1"]
+
+
+def test_changes_to_a_unit_are_logged_and_a_change_of_nothing_is_not_one(db, org):
+    from sqlalchemy import select
+
+    from murphy.core.models import LiveEvent
+    from murphy.units.models import Unit
+
+    add_unit(db, org, "A1", members=["olly"], skills=["first_aid"])
+    add_unit(db, org, "A2")
+
+    def notes(callsign):
+        with db.transaction(write=False) as s:
+            unit = s.scalars(select(Unit).where(Unit.callsign == callsign)).one()
+            rows = s.scalars(select(UnitLog).order_by(UnitLog.id)).all()
+            return unit.version, [r.note for r in rows if r.unit_id == unit.id and r.note]
+
+    def events():
+        with db.transaction(write=False) as s:
+            return len(s.scalars(select(LiveEvent)).all())
+
+    version, before = notes("A1")
+    seen = events()
+    same = UnitUpdate(name="", kind="officer", site="HQ", skills=["first_aid"], members=["olly"])
+    with db.transaction() as s:
+        current = service.get(s, principal=org.sam.principal, callsign="A1")
+    same = same.model_copy(update={"name": current.name, "kind": current.kind})
+    call(db, service.update, org.sam, callsign="A1", data=same)
+    assert notes("A1") == (version, before) and events() == seen  # nothing changed
+
+    call(
+        db,
+        service.update,
+        org.sam,
+        callsign="A1",
+        data=UnitUpdate(skills=["first_aid", "aed"], name="Olly Mensah"),
+    )
+    version2, after = notes("A1")
+    assert version2 == version + 1
+    assert after[len(before) :] == [
+        f"name {current.name!r} → 'Olly Mensah'; skills first_aid → aed, first_aid"
+    ]
+
+    # moving olly to A2 is logged on A2, and A1 (which lost a member) is announced too
+    seen = events()
+    call(db, service.update, org.sam, callsign="A2", data=UnitUpdate(members=["olly"]))
+    assert notes("A2")[1][-1] == "members none → olly"
+    assert events() == seen + 2

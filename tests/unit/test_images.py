@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms, PngImagePlugin
 
-from murphy.core.images import CleanImage, ImageRefused, clean, sniff
+from murphy.core.images import CleanImage, ImageRefused, clean, dimensions, sniff
 
 MIB = 1024 * 1024
 GPS_IFD = 0x8825
@@ -590,3 +590,23 @@ def test_every_truncation_is_refused(name: str, data: st.DataObject) -> None:
     cut = data.draw(st.integers(1, len(image) - 1))
     with pytest.raises(ImageRefused):
         clean(image[:cut])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "options"),
+    [
+        ("PNG", {}),
+        ("JPEG", {}),
+        ("JPEG", {"progressive": True}),
+        ("WEBP", {}),
+        ("WEBP", {"lossless": True}),
+        ("WEBP", {"exif": b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"}),  # VP8X
+    ],
+)
+@pytest.mark.parametrize("size", [(321, 123), (1, 16383), (4000, 3000)])
+def test_dimensions_come_from_the_header(
+    fmt: str, options: dict[str, object], size: tuple[int, int]
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, fmt, **options)
+    assert dimensions(clean(out.getvalue())) == size

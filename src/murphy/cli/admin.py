@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from murphy.cli.common import console, migrated_database
+from murphy.cli.common import acting_principal, console, fail, migrated_database
+from murphy.cli.incidents import AsUser
 from murphy.sites import service as sites_service
 from murphy.sites.schemas import BuildingIn, FloorIn, SiteIn, ZoneIn
 from murphy.users import rules as user_rules
@@ -99,6 +101,36 @@ def site_zone(
             session, site=s, data=ZoneIn(code=code, name=name, building=building, floor=floor)
         )
         console.print(f"zone {z.code} added to {s.code}")
+
+
+@site_app.command("plan")
+def site_plan(
+    site: Annotated[str, typer.Argument(help="Site code")],
+    building: Annotated[str, typer.Argument(help="Building code")],
+    floor: Annotated[str, typer.Argument(help="Floor code")],
+    picture: Annotated[
+        Path, typer.Argument(help="PNG, JPEG or WebP of the floor", exists=True, dir_okay=False)
+    ],
+    as_user: AsUser = None,
+) -> None:
+    """Upload or replace a floor's plan; draw its zones on it at /admin/places."""
+    if picture.stat().st_size > sites_service.MAX_PLAN_BYTES:
+        fail(f"{picture} is larger than 20 MiB: export the plan at a lower resolution")
+    db = migrated_database()
+    principal = acting_principal(db, as_user)
+    with db.transaction() as session:
+        plan = sites_service.set_plan(
+            session,
+            principal=principal,
+            site=site,
+            building_code=building,
+            floor_code=floor,
+            upload=picture.read_bytes(),
+        )
+    console.print(
+        f"plan of {site.upper()}/{building.upper()}/{floor.upper()} saved "
+        f"({plan.width}×{plan.height} pixels); draw its zones at /admin/places"
+    )
 
 
 @user_app.command("add")

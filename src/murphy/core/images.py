@@ -21,7 +21,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-__all__ = ["CleanImage", "ImageRefused", "clean", "sniff"]
+__all__ = ["CleanImage", "ImageRefused", "clean", "dimensions", "sniff"]
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -98,6 +98,37 @@ def clean(data: bytes, *, keep_metadata: bool = False, max_bytes: int = 10 * _MI
         extension=_EXTENSIONS[media_type],
         stripped=tuple(dict.fromkeys(stripped)),
     )
+
+
+def dimensions(image: CleanImage) -> tuple[int, int]:
+    """The width and height in pixels of an image `clean` accepted, read from its header
+    (the JPEG frame header, the PNG IHDR chunk, the WebP VP8, VP8L or VP8X header)."""
+    data = image.data
+    if image.media_type == PNG:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if image.media_type == JPEG:
+        return _jpeg_dimensions(data)
+    return _webp_dimensions(data)
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
+    marker, pos = _jpeg_marker(data, 2)
+    while marker not in _SOF:
+        marker, pos = _jpeg_marker(data, _jpeg_segment_end(data, pos))
+    frame = data[pos + 2 : pos + 7]  # precision, height, width
+    return int.from_bytes(frame[3:5], "big"), int.from_bytes(frame[1:3], "big")
+
+
+def _webp_dimensions(data: bytes) -> tuple[int, int]:
+    fourcc, head = data[12:16], data[20:30]
+    if fourcc == b"VP8X":
+        return int.from_bytes(head[4:7], "little") + 1, int.from_bytes(head[7:10], "little") + 1
+    if fourcc == b"VP8L":
+        bits = int.from_bytes(head[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return int.from_bytes(head[6:8], "little") & 0x3FFF, int.from_bytes(
+        head[8:10], "little"
+    ) & 0x3FFF
 
 
 def _mib(size: int) -> str:

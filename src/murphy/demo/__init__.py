@@ -19,6 +19,7 @@ from murphy.demo.loader import execute
 from murphy.demo.people import ALL, BY_NAME, SIGN_INS, SITE_LABELS, create_users
 from murphy.demo.places import create_sites
 from murphy.demo.plan import plan
+from murphy.demo.plans import create_plans
 from murphy.demo.units import create_units
 from murphy.incidents.models import Incident
 from murphy.sites.models import Site
@@ -76,6 +77,7 @@ def load(
     with db.transaction() as session:
         create_sites(session)
         principals = create_users(session, PASSWORD)
+        create_plans(session, principals)
         for pack in taxonomy_service.PACKS:
             taxonomy_service.load_pack(session, name=pack, actor="demo")
     execute(db, plan(seed=seed, count=incidents, now=now), principals, progress)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from murphy.sites.models import Building, Floor, Site, Zone
+from murphy.sites.models import Building, Floor, FloorPlan, Site, Zone
 
 TTL_SECONDS = 10.0
 
@@ -36,6 +36,15 @@ class SiteRow:
 
 
 @dataclass(frozen=True)
+class PlanRow:
+    """A floor's plan picture, without its bytes: its size in pixels and its SHA-256."""
+
+    width: int
+    height: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class PlaceRow:
     """A building, floor or zone; `parent_id` is its site (building, zone) or building (floor)."""
 
@@ -48,6 +57,8 @@ class PlaceRow:
     floor_id: int | None = None
     latitude: float | None = None
     longitude: float | None = None
+    plan: PlanRow | None = None  # floors: the plan picture, when one was uploaded
+    outline: tuple[tuple[float, float], ...] | None = None  # zones: corners on the plan
 
 
 @dataclass
@@ -85,7 +96,7 @@ class Directory:
 
 
 def load(session: Session) -> Directory:
-    """Read every place from the database (four small queries)."""
+    """Read every place from the database (five small queries; no plan pictures)."""
     d = Directory()
     for s in session.scalars(select(Site)):
         d.add_site(SiteRow(s.id, s.code, s.name, s.timezone, s.address, s.latitude, s.longitude))
@@ -93,8 +104,16 @@ def load(session: Session) -> Directory:
         d.add_building(
             PlaceRow(b.id, b.code, b.name, b.site_id, latitude=b.latitude, longitude=b.longitude)
         )
+    plans = {
+        row.floor_id: PlanRow(row.width, row.height, row.sha256)
+        for row in session.execute(
+            select(FloorPlan.floor_id, FloorPlan.width, FloorPlan.height, FloorPlan.sha256)
+        )
+    }
     for f in session.scalars(select(Floor)):
-        d.add_floor(PlaceRow(f.id, f.code, f.name, f.building_id, level=f.level))
+        d.add_floor(
+            PlaceRow(f.id, f.code, f.name, f.building_id, level=f.level, plan=plans.get(f.id))
+        )
     for z in session.scalars(select(Zone)):
         d.add_zone(
             PlaceRow(
@@ -107,6 +126,7 @@ def load(session: Session) -> Directory:
                 z.floor_id,
                 z.latitude,
                 z.longitude,
+                outline=tuple((x, y) for x, y in z.outline) if z.outline else None,
             )
         )
     return d

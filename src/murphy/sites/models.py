@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from murphy.core.db import Base, UTCDateTime
@@ -70,3 +71,25 @@ class Zone(Base):
     name: Mapped[str] = mapped_column(String(120))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Corners [[x, y], ...] on its floor's plan, in the plan picture's pixels from the
+    # top-left corner; None until someone draws it.
+    outline: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class FloorPlan(Base):
+    """The picture of a floor (PNG, JPEG or WebP, metadata stripped) that zones are
+    drawn on and the board shows as a map."""
+
+    __tablename__ = "floor_plans"
+
+    floor_id: Mapped[int] = mapped_column(
+        ForeignKey("floors.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())

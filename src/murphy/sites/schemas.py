@@ -99,22 +99,50 @@ class PlaceOut(BaseModel):
     label: str = ""
 
 
+class ZoneOut(LocatedRef):
+    """A zone; on a floor with a plan, its outline drawn on the plan."""
+
+    outline: list[tuple[float, float]] | None = Field(
+        default=None, description="Corners [x, y] in the plan picture's pixels from its top-left"
+    )
+
+
+class PlanOut(BaseModel):
+    """A floor's plan picture."""
+
+    url: str = Field(description="Where to fetch the picture; changes when it is replaced")
+    width: int = Field(description="Pixels")
+    height: int = Field(description="Pixels")
+    sha256: str
+
+
 class FloorOut(NamedRef):
-    """A floor with its zones."""
+    """A floor with its zones, and its plan when one was uploaded."""
 
     level: int
-    zones: list[LocatedRef] = []
+    plan: PlanOut | None = None
+    zones: list[ZoneOut] = []
 
 
 class BuildingOut(LocatedRef):
     """A building with its floors, and the zones in it that are on no particular floor."""
 
     floors: list[FloorOut] = []
-    zones: list[LocatedRef] = []
+    zones: list[ZoneOut] = []
 
 
 class SiteDetail(SiteOut):
     """A site with everything inside it."""
 
     buildings: list[BuildingOut] = []
-    outdoor_zones: list[LocatedRef] = []
+    outdoor_zones: list[ZoneOut] = []
+
+
+class OutlineIn(_In):
+    """A zone's outline on its floor's plan."""
+
+    points: list[tuple[float, float]] = Field(
+        min_length=3,
+        max_length=200,
+        description="Corners [x, y] in the plan picture's pixels from its top-left corner",
+    )

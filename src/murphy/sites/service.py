@@ -6,35 +6,43 @@ Lookups go through the in-memory `directory`; changes write the tables and inval
 from __future__ import annotations
 
 import builtins
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from murphy.core import images
 from murphy.core.clock import utcnow, zone
-from murphy.core.errors import Conflict, NotFound, ValidationFailed
+from murphy.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from murphy.sites import directory, rules
 from murphy.sites.directory import PlaceRow, SiteRow
-from murphy.sites.models import Building, Floor, Site, Zone
+from murphy.sites.models import Building, Floor, FloorPlan, Site, Zone
 from murphy.sites.schemas import (
     BuildingIn,
     BuildingOut,
     FloorIn,
     FloorOut,
-    LocatedRef,
     NamedRef,
+    OutlineIn,
     PlaceIn,
     PlaceOut,
+    PlanOut,
     SiteDetail,
     SiteIn,
     SiteOut,
     ZoneIn,
+    ZoneOut,
 )
-from murphy.users.schemas import Principal
+from murphy.users.schemas import Permission, Principal
 
 __all__ = ["Located", "PlaceIds", "PlaceRow", "SiteRow"]
+
+MAX_PLAN_BYTES = 20 * 1024 * 1024  # a floor plan exported at print resolution fits
 
 
 @dataclass(frozen=True)
@@ -269,11 +277,19 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
             (f for f in d.floors.values() if f.parent_id == b.id), key=lambda f: (f.level, f.code)
         )
         for f in floors:
-            by_floor[f.id] = FloorOut(code=f.code, name=f.name, level=f.level)
+            by_floor[f.id] = FloorOut(
+                code=f.code, name=f.name, level=f.level, plan=_plan_out(site, b, f)
+            )
             ref.floors.append(by_floor[f.id])
         out.buildings.append(ref)
     for z in sorted((z for z in d.zones.values() if z.parent_id == site.id), key=_by_code):
-        named = LocatedRef(code=z.code, name=z.name, latitude=z.latitude, longitude=z.longitude)
+        named = ZoneOut(
+            code=z.code,
+            name=z.name,
+            latitude=z.latitude,
+            longitude=z.longitude,
+            outline=builtins.list(z.outline) if z.outline else None,
+        )
         if z.floor_id in by_floor:
             by_floor[z.floor_id].zones.append(named)
         elif z.building_id in by_building:
@@ -297,6 +313,8 @@ class Located:
     longitude: float | None
     precision: str | None  # which part the coordinates are of: zone | building | site
     label: str
+    plan_x: float | None = None  # on the floor's plan: the centre of the zone's outline
+    plan_y: float | None = None
 
 
 def locate(session: Session, places: Sequence[PlaceIds]) -> builtins.list[Located]:
@@ -319,6 +337,7 @@ def _locate(d: directory.Directory, p: PlaceIds) -> Located:
         if part is not None and part.latitude is not None and part.longitude is not None:
             lat, lon, precision = part.latitude, part.longitude, name
             break
+    x, y = outline_centre(z.outline) if z and z.outline else (None, None)
     return Located(
         site_id=p.site_id,
         building_id=building_id,
@@ -329,7 +348,181 @@ def _locate(d: directory.Directory, p: PlaceIds) -> Located:
         longitude=lon,
         precision=precision,
         label=_label(d, PlaceIds(p.site_id, building_id, floor_id, p.zone_id, p.detail)),
+        plan_x=x,
+        plan_y=y,
     )
+
+
+# --- floor plans ------------------------------------------------------------------------
+
+
+def floor_at(
+    session: Session, *, site: SiteRow, building_code: str, floor_code: str
+) -> tuple[PlaceRow, PlaceRow]:
+    """A building of a site and one of its floors, named in a path; or NotFound."""
+    b = directory.place(session, "building_codes", (site.id, building_code.strip().upper()))
+    f = directory.place(session, "floor_codes", (b.id, floor_code.strip().upper())) if b else None
+    if b is None or f is None:
+        raise NotFound(f"site {site.code} has no floor {building_code}/{floor_code}")
+    return b, f
+
+
+def planned_floors(session: Session, *, site: SiteRow) -> builtins.list[tuple[PlaceRow, PlaceRow]]:
+    """The floors of a site that have a plan, with their buildings: by building, then
+    from the lowest level up."""
+    d = directory.current(session)
+    found = [
+        (d.buildings[f.parent_id], f)
+        for f in d.floors.values()
+        if f.plan is not None and d.buildings[f.parent_id].parent_id == site.id
+    ]
+    return sorted(found, key=lambda bf: (bf[0].code, bf[1].level, bf[1].code))
+
+
+def outline_centre(outline: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """Where a marker for a drawn zone goes: its outline's centroid."""
+    return rules.centre(builtins.list(outline))
+
+
+def zones_on(session: Session, floor_id: int) -> builtins.list[PlaceRow]:
+    """The zones on a floor, by code."""
+    d = directory.current(session)
+    return sorted((z for z in d.zones.values() if z.floor_id == floor_id), key=_by_code)
+
+
+def plan_of(
+    session: Session, *, site: SiteRow, building: PlaceRow, floor: PlaceRow
+) -> PlanOut | None:
+    """A floor's plan (where to fetch it and its size), or None."""
+    f = directory.current(session).floors.get(floor.id, floor)
+    return _plan_out(site, building, f)
+
+
+def set_plan(
+    session: Session,
+    *,
+    principal: Principal,
+    site: str,
+    building_code: str,
+    floor_code: str,
+    upload: bytes,
+    now: datetime | None = None,
+) -> PlanOut:
+    """Upload or replace a floor's plan picture (PNG, JPEG or WebP; metadata stripped).
+    A replacement of another size scales the zones' outlines with it, so a plan exported
+    again at another resolution keeps its drawing."""
+    _may_manage(principal)
+    row = get_visible_or_raise(session, principal=principal, code=site)
+    b, f = floor_at(session, site=row, building_code=building_code, floor_code=floor_code)
+    try:
+        image = images.clean(upload, max_bytes=MAX_PLAN_BYTES)
+    except images.ImageRefused as exc:
+        raise ValidationFailed(f"floor plan refused: {exc}") from None
+    width, height = images.dimensions(image)
+    rules.check_plan_size(width, height)
+    plan = session.get(FloorPlan, f.id)
+    if plan is None:
+        plan = FloorPlan(floor_id=f.id)
+        session.add(plan)
+    elif (plan.width, plan.height) != (width, height):
+        _scale_outlines(session, f.id, width / plan.width, height / plan.height)
+    plan.media_type = image.media_type
+    plan.width, plan.height = width, height
+    plan.size = len(image.data)
+    plan.sha256 = hashlib.sha256(image.data).hexdigest()
+    plan.data = image.data
+    plan.uploaded_by = principal.username
+    plan.uploaded_at = now or utcnow()
+    _flush(session, "the floor plan could not be saved")
+    return PlanOut(
+        url=_plan_url(row, b, f, plan.sha256), width=width, height=height, sha256=plan.sha256
+    )
+
+
+def remove_plan(
+    session: Session, *, principal: Principal, site: str, building_code: str, floor_code: str
+) -> None:
+    """Remove a floor's plan, and the outlines drawn on it."""
+    _may_manage(principal)
+    row = get_visible_or_raise(session, principal=principal, code=site)
+    _, f = floor_at(session, site=row, building_code=building_code, floor_code=floor_code)
+    plan = session.get(FloorPlan, f.id)
+    if plan is None:
+        raise NotFound(f"floor {f.code} has no plan")
+    session.delete(plan)
+    for z in session.scalars(select(Zone).where(Zone.floor_id == f.id)):
+        z.outline = None
+    _flush(session, "the floor plan could not be removed")
+
+
+def plan_picture(
+    session: Session, *, principal: Principal, site: str, building_code: str, floor_code: str
+) -> tuple[bytes, str, str]:
+    """A floor plan's bytes, media type and SHA-256, for staff who see the site (a plan
+    shows where the guards are not: reporters never get it)."""
+    if not principal.can(Permission.READ):
+        raise PermissionDenied("floor plans are for security staff")
+    row = get_visible_or_raise(session, principal=principal, code=site)
+    _, f = floor_at(session, site=row, building_code=building_code, floor_code=floor_code)
+    plan = session.get(FloorPlan, f.id)
+    if plan is None:
+        raise NotFound(f"floor {f.code} has no plan")
+    return plan.data, plan.media_type, plan.sha256
+
+
+def set_outline(
+    session: Session, *, principal: Principal, site: str, zone_code: str, data: OutlineIn | None
+) -> ZoneOut:
+    """Draw a zone on its floor's plan (or, with None, rub it out)."""
+    _may_manage(principal)
+    row = get_visible_or_raise(session, principal=principal, code=site)
+    z = _zone(session, row, zone_code)
+    stored = session.get_one(Zone, z.id)
+    if data is not None:
+        f = directory.current(session).floors.get(z.floor_id) if z.floor_id else None
+        if f is None:
+            raise ValidationFailed(f"zone {z.code} is on no floor: only zones on a floor are drawn")
+        if f.plan is None:
+            raise ValidationFailed(f"floor {f.code} has no plan yet: upload one first")
+        points = rules.check_outline(data.points, width=f.plan.width, height=f.plan.height)
+        stored.outline = [[x, y] for x, y in points]
+    else:
+        stored.outline = None
+    _flush(session, "the outline could not be saved")
+    return ZoneOut(
+        code=stored.code,
+        name=stored.name,
+        latitude=stored.latitude,
+        longitude=stored.longitude,
+        outline=[(x, y) for x, y in stored.outline] if stored.outline else None,
+    )
+
+
+def _may_manage(principal: Principal) -> None:
+    if not principal.can(Permission.MANAGE_SITES):
+        raise PermissionDenied("only admins may change sites and their plans")
+
+
+def _scale_outlines(session: Session, floor_id: int, sx: float, sy: float) -> None:
+    for z in session.scalars(select(Zone).where(Zone.floor_id == floor_id)):
+        if z.outline:
+            z.outline = [[round(x * sx, 1), round(y * sy, 1)] for x, y in z.outline]
+
+
+def _plan_out(site: SiteRow, b: PlaceRow, f: PlaceRow) -> PlanOut | None:
+    if f.plan is None:
+        return None
+    return PlanOut(
+        url=_plan_url(site, b, f, f.plan.sha256),
+        width=f.plan.width,
+        height=f.plan.height,
+        sha256=f.plan.sha256,
+    )
+
+
+def _plan_url(site: SiteRow, b: PlaceRow, f: PlaceRow, sha256: str) -> str:
+    path = "/".join(quote(c, safe="") for c in (site.code, b.code, f.code))
+    return f"/api/v1/floor-plans/{path}?v={sha256[:12]}"
 
 
 def _by_code(row: PlaceRow) -> str:

@@ -17,6 +17,7 @@ from murphy.units.schemas import (
     DispatchIn,
     DispatchOut,
     DutyIn,
+    FloorMapOut,
     MapOut,
     PositionIn,
     Recommendation,
@@ -130,6 +131,24 @@ async def site_map(
     places (`precision`: zone, building or site) and its units on duty where they were
     last: what the board's map draws."""
     return await reader.run(lambda s: service.map_view(s, principal=principal, site=site))
+
+
+@router.get("/api/v1/map/floor", summary="A floor's plan with its incidents and units")
+async def floor_map(
+    principal: CurrentUser,
+    reader: ReaderDep,
+    site: Annotated[str, Query(max_length=16)],
+    building: Annotated[str, Query(max_length=16)],
+    floor: Annotated[str, Query(max_length=16)],
+) -> FloorMapOut:
+    """The floor's plan picture (`plan.url`, its size in pixels), the zones drawn on it,
+    and the open incidents and on-duty units on the floor at their zone's centre (`x`,
+    `y` in the plan's pixels; null for a zone not drawn yet)."""
+    return await reader.run(
+        lambda s: service.floor_map(
+            s, principal=principal, site=site, building=building, floor=floor
+        )
+    )
 
 
 @router.get(f"{INCIDENT}/units", summary="Units and resources of an incident")

@@ -10,6 +10,7 @@ the unit's recent incidents. Each form calls the same service as the JSON API.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -37,6 +38,7 @@ from murphy.web.forms import FormModel, render, validated
 router = APIRouter(include_in_schema=False)
 
 OFFICER = "/officer"
+UPLOADS = (f"{OFFICER}/notes",)  # a phone's photo is larger than other forms
 LABELS = {"status": "Status", "body": "Note", "resolution_code": "Resolution", "reason": "Summary"}
 # The resolutions in the words the incident pages use, in the order an officer on the
 # scene reaches for them.
@@ -282,9 +284,11 @@ def control_board(
     principal: PageUser,
     settings: SettingsDep,
     site: str = "",
+    floor: str = "",
 ) -> Response:
     """The control-room screen for one site: the open queue by priority with its
-    countdowns, the units, and the map (live)."""
+    countdowns, the units, and the map (live): the site's, or one floor's plan
+    (`floor=BUILDING/FLOOR`)."""
     sites = sites_service.visible(session, principal=principal)
     if not sites:
         raise ValidationFailed("you see no site: ask an administrator for one")
@@ -297,8 +301,22 @@ def control_board(
     )
     queue = incidents_service.list(session, principal=principal, query=query)
     units = [u for u in service.board(session, principal=principal, site=chosen.code) if u.on_duty]
+    floors = [
+        (f"{b.code}/{f.code}", f"{b.name} · {f.name}")
+        for b, f in sites_service.planned_floors(session, site=chosen)
+    ]
+    on_floor = next((key for key, _ in floors if key == floor.strip().upper()), None)
+    if on_floor:
+        building_code, _, floor_code = on_floor.partition("/")
+        query_map = urlencode({"site": chosen.code, "building": building_code, "floor": floor_code})
+        map_url = f"/api/v1/map/floor?{query_map}"
+    else:
+        map_url = f"/api/v1/map?{urlencode({'site': chosen.code})}"
     context = {
         "nav": "board",
+        "floors": floors,
+        "floor": on_floor,
+        "map_url": map_url,
         "sites": sites,
         "site": chosen,
         "tz": chosen.timezone,

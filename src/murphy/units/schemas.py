@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from murphy.sites.schemas import PlanOut
 from murphy.taxonomy.schemas import normalize_skills
 
 
@@ -277,6 +278,8 @@ class MapIncident(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
     precision: str | None = None
+    x: float | None = None  # on a floor's plan: the centre of its zone's outline
+    y: float | None = None
 
 
 class MapUnit(BaseModel):
@@ -290,6 +293,29 @@ class MapUnit(BaseModel):
     source: str | None = None  # gps | zone
     label: str = ""
     incident: str | None = None
+    x: float | None = None  # on a floor's plan: the centre of its zone's outline
+    y: float | None = None
+
+
+class MapFloor(BaseModel):
+    """A floor with a plan, and how many open incidents and units are on it now."""
+
+    building: str
+    floor: str
+    name: str  # "Main Tower · Floor 2"
+    level: int
+    incidents: int
+    units: int
+
+
+class MapZone(BaseModel):
+    """A zone drawn on a floor's plan."""
+
+    code: str
+    name: str
+    outline: list[tuple[float, float]]
+    x: float
+    y: float
 
 
 class MapOut(BaseModel):
@@ -302,3 +328,20 @@ class MapOut(BaseModel):
     places: list[MapPlace]
     incidents: list[MapIncident]
     units: list[MapUnit]
+    floors: list[MapFloor] = Field(description="The floors that have a plan to show")
+
+
+class FloorMapOut(BaseModel):
+    """What the board draws for one floor: its plan, its zones, and the open incidents
+    and units on it (at their zone's centre when the zone is drawn; `x`/`y` null when
+    not, so a list can still show them)."""
+
+    site: str
+    building: str
+    floor: str
+    name: str
+    plan: PlanOut
+    zones: list[MapZone]
+    incidents: list[MapIncident]
+    units: list[MapUnit]
+    floors: list[MapFloor] = Field(description="Every floor of the site with a plan")

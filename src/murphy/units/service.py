@@ -10,9 +10,11 @@ live event (`unit.status`, `unit.position`) for the boards of its site.
 from __future__ import annotations
 
 import builtins
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,10 +35,13 @@ from murphy.units.schemas import (
     DispatchIn,
     DispatchOut,
     DutyIn,
+    FloorMapOut,
+    MapFloor,
     MapIncident,
     MapOut,
     MapPlace,
     MapUnit,
+    MapZone,
     PositionIn,
     PositionOut,
     Recommendation,
@@ -56,6 +61,7 @@ from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
 U = UnitStatus
+MapIncidentOrUnit = TypeVar("MapIncidentOrUnit", MapIncident, MapUnit)
 # For other domains' pages: a unit's status and a resource request's in words, and
 # where a request can go next.
 STATUS_LABELS = rules.LABELS
@@ -108,31 +114,55 @@ def update(
     data: UnitUpdate,
     now: datetime | None = None,
 ) -> UnitOut:
-    """Change a unit's name, kind, home site, skills, members, or deactivate it."""
+    """Change a unit's name, kind, home site, skills, members, or deactivate it. What
+    changed is written to the unit's log; a change that changes nothing is not one."""
     incidents_service.require(principal, Permission.MANAGE_UNITS, "change units")
     unit = _unit(session, principal, callsign, for_update=True)
     now = now or utcnow()
-    if data.name is not None:
-        unit.name = data.name
-    if data.kind is not None:
-        unit.kind = data.kind.value
-    if data.site is not None:
-        unit.site_id = sites_service.get_visible_or_raise(
-            session, principal=principal, code=data.site
-        ).id
-    if data.skills is not None:
-        unit.skills = data.skills
+    changes = _settings_changed(session, principal, unit, data)
     if data.members is not None:
-        _set_members(session, unit, data.members)
+        before = _members(session, unit.id)
+        if sorted(set(data.members)) != before:
+            for other in _set_members(session, unit, data.members):
+                _announce(session, other, "status")  # a member moved off it
+            changes.append(
+                f"members {', '.join(before) or 'none'} → {', '.join(data.members) or 'none'}"
+            )
     if data.active is not None and data.active != unit.active:
         if not data.active and _active(session, unit.id) is not None:
             raise Conflict(f"{unit.callsign} is on an incident: clear it before deactivating")
         unit.active = data.active
+        changes.append("reactivated" if data.active else "deactivated")
         if not data.active:
             unit.on_duty = False
-    unit.version += 1
-    _announce(session, unit, "status")
+    if changes:
+        unit.version += 1
+        _log(session, unit, now, principal.username, note="; ".join(changes))
+        _announce(session, unit, "status")
     return _outs(session, principal, [unit], now)[0]
+
+
+def _settings_changed(
+    session: Session, principal: Principal, unit: Unit, data: UnitUpdate
+) -> builtins.list[str]:
+    """Apply a change of name, kind, home site or skills; say what changed."""
+    changes = []
+    if data.name is not None and data.name != unit.name:
+        changes.append(f"name {unit.name!r} → {data.name!r}")
+        unit.name = data.name
+    if data.kind is not None and data.kind.value != unit.kind:
+        changes.append(f"kind {unit.kind} → {data.kind.value}")
+        unit.kind = data.kind.value
+    if data.site is not None:
+        site = sites_service.get_visible_or_raise(session, principal=principal, code=data.site)
+        if site.id != unit.site_id:
+            changes.append(f"home site → {site.code}")
+            unit.site_id = site.id
+    if data.skills is not None and list(data.skills) != list(unit.skills):
+        was, now = ", ".join(unit.skills) or "none", ", ".join(data.skills) or "none"
+        changes.append(f"skills {was} → {now}")
+        unit.skills = data.skills
+    return changes
 
 
 def board(
@@ -301,18 +331,84 @@ def map_view(
         for z in zones
         if z.latitude is not None and z.longitude is not None
     ]
+    now_on = _on_site_now(session, principal, row, now)
+    return MapOut(
+        site=row.code,
+        name=row.name,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        places=places,
+        incidents=[i for i, _ in now_on.incidents],
+        units=[u for u, _ in now_on.units],
+        floors=now_on.floors,
+    )
+
+
+def floor_map(
+    session: Session,
+    *,
+    principal: Principal,
+    site: str,
+    building: str,
+    floor: str,
+    now: datetime | None = None,
+) -> FloorMapOut:
+    """One floor for the board: its plan, the zones drawn on it, and the open incidents
+    and on-duty units on the floor, each at its zone's centre."""
+    row = sites_service.get_visible_or_raise(session, principal=principal, code=site)
+    b, f = sites_service.floor_at(session, site=row, building_code=building, floor_code=floor)
+    plan = sites_service.plan_of(session, site=row, building=b, floor=f)
+    if plan is None:
+        raise NotFound(f"floor {b.code}/{f.code} has no plan")
+    zones = [
+        MapZone(code=z.code, name=z.name, outline=list(z.outline), x=x, y=y)
+        for z in sites_service.zones_on(session, f.id)
+        if z.outline
+        for x, y in [sites_service.outline_centre(z.outline)]
+    ]
+    now_on = _on_site_now(session, principal, row, now or utcnow())
+    return FloorMapOut(
+        site=row.code,
+        building=b.code,
+        floor=f.code,
+        name=f"{b.name} · {f.name}",
+        plan=plan,
+        zones=zones,
+        incidents=[_on_plan(i, loc) for i, loc in now_on.incidents if loc.floor_id == f.id],
+        units=[
+            _on_plan(u, loc) for u, loc in now_on.units if loc is not None and loc.floor_id == f.id
+        ],
+        floors=now_on.floors,
+    )
+
+
+@dataclass(frozen=True)
+class _OnSite:
+    """A site's open incidents and on-duty units, each with where it is."""
+
+    incidents: builtins.list[tuple[MapIncident, sites_service.Located]]
+    units: builtins.list[tuple[MapUnit, sites_service.Located | None]]
+    floors: builtins.list[MapFloor]
+
+
+def _on_site_now(
+    session: Session, principal: Principal, row: sites_service.SiteRow, now: datetime
+) -> _OnSite:
     found = incidents_service.open_on_site(session, principal=principal, site_id=row.id)
     located = sites_service.locate(session, [p for _, p in found])
     incidents = [
-        MapIncident(
-            number=summary.number,
-            title=summary.title,
-            priority=summary.priority,
-            status=summary.status.value,
-            place=summary.place,
-            latitude=loc.latitude,
-            longitude=loc.longitude,
-            precision=loc.precision,
+        (
+            MapIncident(
+                number=summary.number,
+                title=summary.title,
+                priority=summary.priority,
+                status=summary.status.value,
+                place=summary.place,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                precision=loc.precision,
+            ),
+            loc,
         )
         for (summary, _), loc in zip(found, located, strict=True)
     ]
@@ -321,15 +417,41 @@ def map_view(
     ).all()
     spots = _unit_spots(session, units, now, precise_only=False)
     outs = {u.callsign: u for u in _outs(session, principal, units, now)}
-    return MapOut(
-        site=row.code,
-        name=row.name,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        places=places,
-        incidents=incidents,
-        units=[_map_unit(u, spots[u.id], outs[u.callsign]) for u in units],
+    in_zone = [u for u in units if u.position_zone_id is not None]
+    zones = sites_service.locate(
+        session,
+        [
+            sites_service.PlaceIds(u.position_site_id or u.site_id, zone_id=u.position_zone_id)
+            for u in in_zone
+        ],
     )
+    where = {u.id: loc for u, loc in zip(in_zone, zones, strict=True)}
+    # Where a unit is in a building: its zone, unless a fresh GPS fix is newer.
+    placed = [
+        (
+            _map_unit(u, spots[u.id], outs[u.callsign]),
+            where.get(u.id) if spots[u.id].how == "zone" else None,
+        )
+        for u in units
+    ]
+    incident_floors = Counter(loc.floor_id for _, loc in incidents)
+    unit_floors = Counter(loc.floor_id for _, loc in placed if loc is not None)
+    floors = [
+        MapFloor(
+            building=b.code,
+            floor=f.code,
+            name=f"{b.name} · {f.name}",
+            level=f.level,
+            incidents=incident_floors[f.id],
+            units=unit_floors[f.id],
+        )
+        for b, f in sites_service.planned_floors(session, site=row)
+    ]
+    return _OnSite(incidents, placed, floors)
+
+
+def _on_plan(item: MapIncidentOrUnit, loc: sites_service.Located) -> MapIncidentOrUnit:
+    return item.model_copy(update={"x": loc.plan_x, "y": loc.plan_y})
 
 
 def _map_unit(unit: Unit, spot: rules.Spot, out: UnitOut) -> MapUnit:
@@ -682,14 +804,31 @@ def _may_act(session: Session, principal: Principal, unit: Unit) -> None:
     )
 
 
-def _set_members(session: Session, unit: Unit, usernames: Sequence[str]) -> None:
-    """The unit's members are exactly these users; each leaves any other unit."""
+def _set_members(session: Session, unit: Unit, usernames: Sequence[str]) -> builtins.list[Unit]:
+    """The unit's members are exactly these users; each leaves any other unit. Returns
+    the other units someone left."""
     ids = [users_service.get_or_raise(session, username=name).id for name in usernames]
     session.execute(delete(UnitMember).where(UnitMember.unit_id == unit.id))
+    left: builtins.list[Unit] = []
     if ids:
+        left = builtins.list(
+            session.scalars(
+                select(Unit).where(
+                    Unit.id != unit.id,
+                    Unit.id.in_(select(UnitMember.unit_id).where(UnitMember.user_id.in_(ids))),
+                )
+            )
+        )
         session.execute(delete(UnitMember).where(UnitMember.user_id.in_(ids)))
     session.add_all(UnitMember(user_id=i, unit_id=unit.id) for i in dict.fromkeys(ids))
     session.flush()
+    return left
+
+
+def _members(session: Session, unit_id: int) -> builtins.list[str]:
+    """The user names of a unit's members, sorted."""
+    ids = set(session.scalars(select(UnitMember.user_id).where(UnitMember.unit_id == unit_id)))
+    return sorted(ref.username for ref in users_service.refs(session, ids).values())
 
 
 def _active(session: Session, unit_id: int) -> Assignment | None:
