@@ -125,7 +125,7 @@ def add_zone(
     """Add a zone: outdoors, in a building, or on one of its floors (`BUILDING/FLOOR`)."""
     check_csrf(request, form.csrf_token)
     _admin(principal)
-    building, _, floor = form.floor.partition("/") if form.floor else (form.building, "", "")
+    building, _, floor = form.floor.partition("/")  # BUILDING/FLOOR, or empty: outdoors
     try:
         row = service.get_visible_or_raise(session, principal=principal, code=form.site)
         data = validated(
@@ -341,7 +341,7 @@ def _plan_page(
 ) -> Response:
     row = service.get_visible_or_raise(session, principal=principal, code=site)
     b, f = service.floor_at(session, site=row, building_code=building, floor_code=floor)
-    plan = service.plan_of(session, site=row, building=b, floor=f)
+    plan = service.plan_of(site=row, building=b, floor=f)
     zones = service.zones_on(session, f.id)
     drawn = [
         {"code": z.code, "name": z.name, "outline": list(z.outline)} for z in zones if z.outline

@@ -278,7 +278,10 @@ def detail(session: Session, *, site: SiteRow) -> SiteDetail:
         )
         for f in floors:
             by_floor[f.id] = FloorOut(
-                code=f.code, name=f.name, level=f.level, plan=_plan_out(site, b, f)
+                code=f.code,
+                name=f.name,
+                level=f.level,
+                plan=plan_of(site=site, building=b, floor=f),
             )
             ref.floors.append(by_floor[f.id])
         out.buildings.append(ref)
@@ -390,12 +393,16 @@ def zones_on(session: Session, floor_id: int) -> builtins.list[PlaceRow]:
     return sorted((z for z in d.zones.values() if z.floor_id == floor_id), key=_by_code)
 
 
-def plan_of(
-    session: Session, *, site: SiteRow, building: PlaceRow, floor: PlaceRow
-) -> PlanOut | None:
-    """A floor's plan (where to fetch it and its size), or None."""
-    f = directory.current(session).floors.get(floor.id, floor)
-    return _plan_out(site, building, f)
+def plan_of(*, site: SiteRow, building: PlaceRow, floor: PlaceRow) -> PlanOut | None:
+    """A floor's plan (where to fetch it, its size) as the directory knows it, or None."""
+    if floor.plan is None:
+        return None
+    return PlanOut(
+        url=_plan_url(site, building, floor, floor.plan.sha256),
+        width=floor.plan.width,
+        height=floor.plan.height,
+        sha256=floor.plan.sha256,
+    )
 
 
 def set_plan(
@@ -507,17 +514,6 @@ def _scale_outlines(session: Session, floor_id: int, sx: float, sy: float) -> No
     for z in session.scalars(select(Zone).where(Zone.floor_id == floor_id)):
         if z.outline:
             z.outline = [[round(x * sx, 1), round(y * sy, 1)] for x, y in z.outline]
-
-
-def _plan_out(site: SiteRow, b: PlaceRow, f: PlaceRow) -> PlanOut | None:
-    if f.plan is None:
-        return None
-    return PlanOut(
-        url=_plan_url(site, b, f, f.plan.sha256),
-        width=f.plan.width,
-        height=f.plan.height,
-        sha256=f.plan.sha256,
-    )
 
 
 def _plan_url(site: SiteRow, b: PlaceRow, f: PlaceRow, sha256: str) -> str:

@@ -23,7 +23,7 @@ from murphy.taxonomy import service
 from murphy.taxonomy.schemas import TypeCreate, TypeOut, TypeUpdate
 from murphy.users.schemas import Permission, Principal
 from murphy.web.deps import PageUser, SessionDep, check_csrf
-from murphy.web.forms import FormModel, render, validated
+from murphy.web.forms import FormModel, comma_list, render, validated
 
 router = APIRouter(include_in_schema=False)
 
@@ -169,15 +169,14 @@ def edit_type(
 
 
 def _settings(form: TypeForm) -> dict[str, Any]:
-    keywords = [k.strip() for k in form.keywords.split(",") if k.strip()]
     return {
         "name": form.name.strip(),
         "description": form.description.strip(),
         "default_impact": form.default_impact,
         "default_urgency": form.default_urgency,
         "clearance": form.clearance.strip().lower() or None,
-        "keywords": keywords,
-        "skills": [k.strip() for k in form.skills.split(",") if k.strip()],
+        "keywords": comma_list(form.keywords),
+        "skills": comma_list(form.skills),
         "required_fields": [f for f in form.required_fields if f],
     }
 

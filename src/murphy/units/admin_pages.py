@@ -15,13 +15,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from murphy.core.errors import MurphyError, PermissionDenied, ValidationFailed
+from murphy.core.errors import MurphyError, PermissionDenied
 from murphy.sites import service as sites_service
 from murphy.units import rules, service
 from murphy.units.schemas import UnitIn, UnitKind, UnitOut, UnitUpdate
 from murphy.users.schemas import Permission, Principal
 from murphy.web.deps import PageUser, SessionDep, check_csrf
-from murphy.web.forms import FormModel, render, validated
+from murphy.web.forms import FormModel, comma_list, render, validated
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,18 +33,6 @@ LABELS = {
     "site": "Home site",
     "skills": "Skills",
     "members": "Members",
-}
-# What `validated` says of a callsign that breaks the schema's pattern, and what we say.
-CALLSIGN_WRONG = "Callsign: check how it is written"
-CALLSIGN_RULE = (
-    "Callsign: use letters, digits, '-' or '_', starting with a letter or a digit, e.g. A12"
-)
-KINDS = {
-    UnitKind.OFFICER: "Officer",
-    UnitKind.PATROL: "Patrol (two or more officers)",
-    UnitKind.K9: "K9 team",
-    UnitKind.TEAM: "Specialist team (medical, cyber, maintenance)",
-    UnitKind.AGENCY: "Outside agency (police, fire, ambulance)",
 }
 
 
@@ -128,7 +116,7 @@ def edit_unit(
             name=form.name,
             kind=form.kind,
             site=None if form.site == unit.site else form.site,  # unchanged: not re-checked
-            skills=_skills(form.skills),
+            skills=comma_list(form.skills),
             members=_members(form.members),
             active=form.active == "on",
         )
@@ -153,24 +141,16 @@ def edit_unit(
 
 def _new(form: UnitForm) -> UnitIn:
     """The new unit the form describes, or ValidationFailed in words."""
-    try:
-        return validated(
-            UnitIn,
-            LABELS,
-            callsign=form.callsign,
-            name=form.name,
-            kind=form.kind,
-            site=form.site,
-            skills=_skills(form.skills),
-            members=_members(form.members),
-        )
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.detail.replace(CALLSIGN_WRONG, CALLSIGN_RULE)) from None
-
-
-def _skills(text: str) -> list[str]:
-    """Comma-separated skills ('first aid' becomes first_aid in the schema)."""
-    return [s.strip() for s in text.split(",") if s.strip()]
+    return validated(
+        UnitIn,
+        LABELS,
+        callsign=form.callsign,
+        name=form.name,
+        kind=form.kind,
+        site=form.site,
+        skills=comma_list(form.skills),
+        members=_members(form.members),
+    )
 
 
 def _members(text: str) -> list[str]:
@@ -252,7 +232,8 @@ def _common(sites: list[sites_service.SiteRow], error: str, error_title: str) ->
         "nav": "admin_units",
         "sites": sites,
         "site_names": {s.code: s.name for s in sites},
-        "kinds": KINDS,
+        "kinds": rules.KIND_CHOICES,
+        "kind_labels": rules.KIND_LABELS,
         "unit_labels": rules.LABELS,
         "error": error,
         "error_title": error_title,

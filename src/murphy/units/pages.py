@@ -29,7 +29,7 @@ from murphy.incidents.schemas import (
 )
 from murphy.sites import service as sites_service
 from murphy.units import rules, service
-from murphy.units.schemas import DutyIn, PositionIn, StatusIn, UnitKind, UnitOut, UnitStatus
+from murphy.units.schemas import DutyIn, PositionIn, StatusIn, UnitOut, UnitStatus
 from murphy.users.schemas import Permission, Principal
 from murphy.web import forms
 from murphy.web.deps import PageUser, SessionDep, SettingsDep, check_csrf
@@ -52,13 +52,6 @@ RESOLUTIONS = {
         ResolutionCode.REFERRED_EXTERNAL,
         ResolutionCode.NO_FURTHER_ACTION,
     )
-}
-KINDS = {
-    UnitKind.OFFICER: "Officer",
-    UnitKind.PATROL: "Patrol",
-    UnitKind.K9: "K9",
-    UnitKind.TEAM: "Team",
-    UnitKind.AGENCY: "Agency",
 }
 # The board's order: who can be sent first, then who is working, then the rest.
 BOARD_ORDER = (
@@ -268,7 +261,7 @@ def board(request: Request, session: SessionDep, principal: PageUser) -> Respons
         "off_duty": [u for u in units if not u.on_duty],
         "on_duty": len(on),
         "unit_labels": rules.LABELS,
-        "kinds": KINDS,
+        "kinds": rules.KIND_LABELS,
         "titles": _titles(session, principal, units),
     }
     return render(request, "units.html", context)

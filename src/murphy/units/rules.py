@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from murphy.core.errors import Conflict, ValidationFailed
-from murphy.units.schemas import Pick, ResourceStatus, UnitStatus
+from murphy.units.schemas import Pick, ResourceStatus, UnitKind, UnitStatus
 
 U = UnitStatus
 ON_ASSIGNMENT = frozenset({U.DISPATCHED, U.EN_ROUTE, U.ON_SCENE})
@@ -36,6 +36,23 @@ LABELS: dict[UnitStatus, str] = {
     U.ON_SCENE: "On scene",
     U.BUSY: "Busy",
     U.OUT_OF_SERVICE: "Out of service",
+}
+
+K = UnitKind
+KIND_LABELS: dict[UnitKind, str] = {
+    K.OFFICER: "Officer",
+    K.PATROL: "Patrol",
+    K.K9: "K9",
+    K.TEAM: "Team",
+    K.AGENCY: "Agency",
+}
+# The same, said in full where one is chosen.
+KIND_CHOICES: dict[UnitKind, str] = {
+    K.OFFICER: "Officer",
+    K.PATROL: "Patrol (two or more officers)",
+    K.K9: "K9 team",
+    K.TEAM: "Specialist team (medical, cyber, maintenance)",
+    K.AGENCY: "Outside agency (police, fire, ambulance)",
 }
 
 R = ResourceStatus

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -9,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from murphy.sites.schemas import PlanOut
 from murphy.taxonomy.schemas import normalize_skills
+
+_CALLSIGN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 class _In(BaseModel):
@@ -66,10 +69,7 @@ class UnitIn(_In):
     """A new unit."""
 
     callsign: str = Field(
-        min_length=1,
-        max_length=24,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
-        description="What the radio calls it, e.g. A12",
+        min_length=1, max_length=24, description="What the radio calls it, e.g. A12"
     )
     name: str = Field(default="", max_length=120)
     kind: UnitKind = UnitKind.OFFICER
@@ -85,7 +85,11 @@ class UnitIn(_In):
 
     @field_validator("callsign")
     @classmethod
-    def _upper(cls, value: str) -> str:
+    def _callsign(cls, value: str) -> str:
+        if not _CALLSIGN.match(value):
+            raise ValueError(
+                "use letters, digits, '-' or '_', starting with a letter or a digit, e.g. A12"
+            )
         return value.upper()
 
 

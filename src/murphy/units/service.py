@@ -357,7 +357,7 @@ def floor_map(
     and on-duty units on the floor, each at its zone's centre."""
     row = sites_service.get_visible_or_raise(session, principal=principal, code=site)
     b, f = sites_service.floor_at(session, site=row, building_code=building, floor_code=floor)
-    plan = sites_service.plan_of(session, site=row, building=b, floor=f)
+    plan = sites_service.plan_of(site=row, building=b, floor=f)
     if plan is None:
         raise NotFound(f"floor {b.code}/{f.code} has no plan")
     zones = [
@@ -415,22 +415,14 @@ def _on_site_now(
     units = session.scalars(
         select(Unit).where(Unit.site_id == row.id, Unit.active.is_(True), Unit.on_duty.is_(True))
     ).all()
-    spots = _unit_spots(session, units, now, precise_only=False)
+    zones = _unit_zones(session, units)
+    spots = _unit_spots(session, units, now, precise_only=False, zones=zones)
     outs = {u.callsign: u for u in _outs(session, principal, units, now)}
-    in_zone = [u for u in units if u.position_zone_id is not None]
-    zones = sites_service.locate(
-        session,
-        [
-            sites_service.PlaceIds(u.position_site_id or u.site_id, zone_id=u.position_zone_id)
-            for u in in_zone
-        ],
-    )
-    where = {u.id: loc for u, loc in zip(in_zone, zones, strict=True)}
     # Where a unit is in a building: its zone, unless a fresh GPS fix is newer.
     placed = [
         (
             _map_unit(u, spots[u.id], outs[u.callsign]),
-            where.get(u.id) if spots[u.id].how == "zone" else None,
+            zones.get(u.id) if spots[u.id].how == "zone" else None,
         )
         for u in units
     ]
@@ -1020,9 +1012,8 @@ def _spot_of(located: sites_service.Located, *, how: str, precise_only: bool = T
     )
 
 
-def _unit_spots(
-    session: Session, units: Sequence[Unit], now: datetime, *, precise_only: bool = True
-) -> dict[int, rules.Spot]:
+def _unit_zones(session: Session, units: Sequence[Unit]) -> dict[int, sites_service.Located]:
+    """Where the units that last reported a zone are, by unit id."""
     by_zone = [u for u in units if u.position_zone_id is not None]
     located = sites_service.locate(
         session,
@@ -1031,9 +1022,21 @@ def _unit_spots(
             for u in by_zone
         ],
     )
+    return {u.id: loc for u, loc in zip(by_zone, located, strict=True)}
+
+
+def _unit_spots(
+    session: Session,
+    units: Sequence[Unit],
+    now: datetime,
+    *,
+    precise_only: bool = True,
+    zones: dict[int, sites_service.Located] | None = None,
+) -> dict[int, rules.Spot]:
+    zones = _unit_zones(session, units) if zones is None else zones
     zone_spot = {
-        u.id: _spot_of(loc, how="zone", precise_only=precise_only)
-        for u, loc in zip(by_zone, located, strict=True)
+        unit_id: _spot_of(loc, how="zone", precise_only=precise_only)
+        for unit_id, loc in zones.items()
     }
     spots = {}
     for u in units:

@@ -46,6 +46,11 @@ async def photos(request: Request, max_bytes: int) -> list[tuple[str, bytes]]:
     return out
 
 
+def comma_list(text: str) -> list[str]:
+    """The items of a comma-separated field, trimmed, empty ones dropped."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def validated(model: type[M], labels: dict[str, str] | None = None, **fields: Any) -> M:
     """`model` built from form fields, or ValidationFailed with a message for people."""
     try:
