@@ -105,6 +105,7 @@ class Factory:
         *,
         all_sites: bool = False,
         clearances: list[str] | None = None,
+        email: str = "",
     ) -> Account:
         """A user with an API token."""
         with self.db.transaction() as s:
@@ -113,6 +114,7 @@ class Factory:
                 data=UserIn(
                     username=username,
                     display_name=username.title(),
+                    email=email,
                     role=Role(role),
                     sites=sites or [],
                     all_sites=all_sites,

@@ -8,6 +8,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -28,6 +29,9 @@ from murphy.ics import api as ics_api
 from murphy.incidents import api as incidents_api
 from murphy.incidents import pages as incidents_pages
 from murphy.notify import api as notify_api
+from murphy.notify import pages as notify_pages
+from murphy.notify import worker as delivery
+from murphy.oncall import api as oncall_api
 from murphy.playbooks import api as playbooks_api
 from murphy.public import api as public_api
 from murphy.public import pages as public_pages
@@ -82,8 +86,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         app.state.writer.start()
         await app.state.hub.start()
         unpoke = app.state.bus.subscribe(lambda e: app.state.hub.poke() if e.id else None)
-        if app.state.scheduler is not None:
-            app.state.scheduler.start()
+        for task in (app.state.scheduler, app.state.deliverer):
+            if task is not None:
+                task.start()
         mqtt_stop = threading.Event()
         subscriber = _mqtt_subscriber(settings, database, mqtt_stop)
         try:
@@ -94,8 +99,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
                 subscriber.join(10)  # the message in hand is committed and acknowledged
             unpoke()
             await app.state.hub.stop()
-            if app.state.scheduler is not None:
-                await app.state.scheduler.stop()
+            for task in (app.state.scheduler, app.state.deliverer):
+                if task is not None:
+                    await task.stop()
             app.state.writer.stop()
             checkpointer.stop()
 
@@ -115,16 +121,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.reader = Reader(database, settings.reads_at_once())
     app.state.writer = Writer(database, app.state.bus)
     app.state.hub = Hub(database)
-    app.state.scheduler = (
-        Scheduler(
-            database,
-            app.state.writer,
-            timers.collect(manager.hook.timer_handlers()),
-            bus=app.state.bus,
-        )
-        if settings.scheduler
-        else None
-    )
+    app.state.scheduler, app.state.deliverer = _background(app, settings, manager)
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
     errors.install(app)
@@ -148,6 +145,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         sla_api.router,
         playbooks_api.router,
         notify_api.router,
+        oncall_api.router,
         ics_api.router,
         units_api.router,
         taxonomy_api.router,
@@ -159,6 +157,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         signals_pages.router,
         units_pages.router,
         units_admin_pages.router,
+        notify_pages.router,
         public_api.router,
         public_pages.router,
     ):
@@ -171,6 +170,24 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         return {"status": "ok", "database": database.dialect, "version": __version__}
 
     return app
+
+
+def _background(
+    app: FastAPI, settings: Settings, manager: Any
+) -> tuple[Scheduler | None, delivery.Deliverer | None]:
+    """The process's timer scheduler and delivery worker, each unless turned off."""
+    database, writer, bus = app.state.db, app.state.writer, app.state.bus
+    scheduler = (
+        Scheduler(database, writer, timers.collect(manager.hook.timer_handlers()), bus=bus)
+        if settings.scheduler
+        else None
+    )
+    deliverer = (
+        delivery.from_settings(database, writer, manager, settings, bus=bus)
+        if settings.delivery
+        else None
+    )
+    return scheduler, deliverer
 
 
 def _mount_static(app: FastAPI) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +15,28 @@ class Environment(StrEnum):
 
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+class SmtpSecurity(StrEnum):
+    """How the connection to the mail server is protected."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+class Gateway(BaseModel):
+    """An HTTP gateway for texts or calls: Murphy posts one request per message, as a
+    form (`application/x-www-form-urlencoded`) or as JSON, as SMS providers accept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(pattern=r"^https?://\S+$", max_length=500)
+    format: Literal["form", "json"] = "form"
+    to_field: str = Field(default="to", min_length=1, max_length=64)
+    text_field: str = Field(default="text", min_length=1, max_length=64)
+    fields: dict[str, str] = Field(default_factory=dict)  # sent as they are (sender, account)
+    authorization: str = Field(default="", max_length=1000)  # the Authorization header
 
 
 class Settings(BaseSettings):
@@ -113,6 +136,86 @@ class Settings(BaseSettings):
         default=True,
         description="Fire durable timers (service-target breaches) in `murphy serve`; set "
         "false where dedicated `murphy worker` processes do it.",
+    )
+
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s'\"]+$",
+        max_length=300,
+        description="Where people reach the web UI; the links in emails, texts and webhooks "
+        "start with it (e.g. https://murphy.example.org).",
+    )
+    delivery: bool = Field(
+        default=True,
+        description="Send the outbox's messages (email, webhooks, SMS, voice, in-app) in "
+        "`murphy serve`; set false where dedicated `murphy worker` processes do it.",
+    )
+    delivery_concurrency: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="Messages a process sends at once (a slow receiver holds one slot each).",
+    )
+    delivery_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Tries per message before it goes to the dead-letter list.",
+    )
+    delivery_retry_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Wait before the first retry; it doubles each time (with jitter).",
+    )
+    delivery_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two tries."
+    )
+    delivery_lease_seconds: float = Field(
+        default=120.0,
+        ge=1,
+        description="How long a worker owns a message it is sending; a worker that dies "
+        "leaves it to another after this. Keep it above the channels' timeouts.",
+    )
+    smtp_host: str = Field(
+        default="", max_length=253, description="The mail server; empty: no email is sent."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The mail server's port.")
+    smtp_security: SmtpSecurity = Field(
+        default=SmtpSecurity.STARTTLS,
+        description="'starttls' (port 587), 'tls' (implicit TLS, port 465) or 'none' (only "
+        "for a relay on this host).",
+    )
+    smtp_username: str = Field(default="", description="SMTP AUTH user; empty: no AUTH.")
+    smtp_password: str = Field(default="", description="SMTP AUTH password.")
+    smtp_from: str = Field(
+        default="murphy@localhost",
+        max_length=254,
+        description="The From address of Murphy's email (e.g. Murphy <murphy@example.org>).",
+    )
+    smtp_ca_file: str = Field(
+        default="",
+        description="A PEM file of CAs to trust for the mail server's certificate; empty: "
+        "the system's.",
+    )
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for the mail server."
+    )
+    webhook_secret: str = Field(
+        default="",
+        description="The key of the HMAC-SHA256 signature of webhooks (`Murphy-Signature`); "
+        "webhooks are not sent without it. Share it with the receivers.",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds to wait for a webhook receiver."
+    )
+    sms_gateway: Gateway | None = Field(
+        default=None,
+        description="The HTTP gateway for text messages, as JSON (see 'SMS and voice "
+        "gateways' below); unset: no texts are sent.",
+    )
+    voice_gateway: Gateway | None = Field(
+        default=None,
+        description="The HTTP gateway for voice calls, as JSON, like MURPHY_SMS_GATEWAY.",
     )
 
     @field_validator("database_url")

@@ -3,7 +3,8 @@
 Run: .venv/bin/python -m tests.e2e.screenshots [OUT_DIR]   (default ./screenshots)
 
 Builds a throw-away SQLite database (tests/e2e/shots_data.py: two sites, four people,
-the shipped taxonomy packs, ~17 incidents in every status), serves it, and saves PNGs.
+the shipped taxonomy packs, ~17 incidents in every status, escalation rules with their
+deliveries and notifications), serves it, and saves PNGs.
 Not a test.
 """
 
@@ -150,6 +151,8 @@ def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     camera.snap_part("incident-part-units", "#units")
     page.goto("/incidents/INC-2020-99999")
     snap("error")
+    page.goto("/notifications")
+    snap("notifications")
 
 
 def _incident_pages(camera: Camera, numbers: dict[str, str]) -> None:
@@ -228,6 +231,13 @@ def _admin(camera: Camera) -> None:
     snap("floor-plan-drawing")
     page.goto("/admin/units")
     snap("admin-units")
+    page.goto("/admin/deliveries")
+    snap("deliveries")
+    page.locator(".dl-row-dead .dl-id").last.click()  # the oldest: three tries
+    page.wait_for_load_state()
+    snap("delivery")
+    page.goto("/admin/deliveries?state=failing")
+    snap("deliveries-failing")
 
 
 def _sources(camera: Camera) -> None:
@@ -275,7 +285,9 @@ def main() -> None:
         plugins.install(db)
         migrations.upgrade(db)
         numbers = build(db)
-        with serve(create_app(Settings(database_url=url, log_level="warning"), db=db)) as base:
+        # No delivery worker: the deliveries stay as shots_data left them (dead, failing).
+        settings = Settings(database_url=url, log_level="warning", delivery=False)
+        with serve(create_app(settings, db=db)) as base:
             for path in shoot(base, out, numbers, only):
                 print(path)
         db.dispose()

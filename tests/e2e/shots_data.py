@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from murphy.core.clock import utcnow
@@ -26,6 +27,9 @@ from murphy.incidents.schemas import (
     Status,
     TransitionIn,
 )
+from murphy.notify import deliveries
+from murphy.notify import service as notify
+from murphy.notify.schemas import DeliveryQuery, OutboxQuery, RecipientIn, RuleIn
 from murphy.playbooks import service as playbooks
 from murphy.playbooks.schemas import TaskDoneIn
 from murphy.signals import service as signals
@@ -381,15 +385,80 @@ def build_plans(db: Database, people: dict[str, Principal]) -> None:
             )
 
 
+SOC_HOOK = "https://soc.example.org/hooks/murphy"
+SOC_MAIL = "soc-duty@example.org"
+
+
+def build_rules(db: Database, people: dict[str, Principal]) -> None:
+    """P1 and P2 to the dispatchers (in the app), P1 also to the SOC's webhook and email."""
+    soc = [RecipientIn(external=SOC_HOOK), RecipientIn(external=SOC_MAIL)]
+    events = ["incident.reported", "incident.prioritized"]
+    with db.transaction() as s:
+        for name, priorities, recipients in [
+            ("P1 and P2 to the dispatchers", [1, 2], [RecipientIn(role="dispatcher")]),
+            ("P1 to the security operations centre", [1], soc),
+        ]:
+            data = RuleIn(name=name, events=events, priorities=priorities, recipients=recipients)
+            notify.create_rule(s, principal=people["root"], data=data)
+
+
+def build_deliveries(db: Database, people: dict[str, Principal]) -> None:
+    """Deliver the outbox as a worker would have, each try at its time: most messages
+    sent; the SOC webhook gave up on the lift (503 three times) and the parcel (410, at
+    once); the email about the forced door waits on a greylisting server (failing). Dana
+    has read all but her three newest notifications."""
+    root, end = people["root"], utcnow()
+    with db.transaction(write=False) as s:
+        rows = notify.outbox(s, principal=root, query=OutboxQuery(state="pending", limit=500))
+    at = datetime.min.replace(tzinfo=end.tzinfo)
+    for row in sorted(rows, key=lambda r: r.id):  # one by one, as a worker would have
+        at = max(at, row.created_at + timedelta(seconds=2))  # (story and signals came late)
+        with db.transaction() as s:
+            deliveries.route(s, channels=("email", "webhook"), now=at, limit=1)
+    policy = deliveries.RetryPolicy(max_attempts=3, base_seconds=30, cap_seconds=3600)
+    while True:
+        with db.transaction() as s:
+            at = deliveries.next_due(s)
+            if at is None or at > end:
+                break
+            claimed = deliveries.claim(s, now=at, limit=100, lease=timedelta(seconds=60))
+        with db.transaction() as s:
+            outcomes = [_fate(c, at) for c in claimed]
+            deliveries.record(s, outcomes, now=at, policy=policy, rand=lambda a, b: b)
+    with db.transaction() as s:
+        mine = deliveries.notifications(s, principal=people["dana"], limit=100)
+        deliveries.mark_read(s, principal=people["dana"], ids=[n.id for n in mine[3:]])
+    with db.transaction(write=False) as s:  # the list shows them
+        assert deliveries.list_deliveries(s, principal=root, query=DeliveryQuery(limit=5))
+
+
+def _fate(c: deliveries.Claimed, at: datetime) -> deliveries.Outcome:
+    """How the SOC's receivers answered this try (see build_deliveries)."""
+    title = str((c.payload.get("incident") or {}).get("title", ""))
+    took = 40 + (c.id * 37 + c.attempt * 113) % 400
+    failed = partial(deliveries.Outcome, c.id, c.attempt, at, took, False)
+    if c.channel == "webhook" and title.startswith("Lift"):
+        return failed("HTTP 503 Service Unavailable")
+    if c.channel == "webhook" and title.startswith("Suspicious"):
+        return failed("HTTP 410 Gone: this hook was removed, use /hooks/murphy-v2", True)
+    if c.channel == "email" and title.startswith("Door forced"):
+        later = 3600.0 if c.attempt > 1 else None
+        return failed("SMTP 451 4.7.1 greylisted, try again later", retry_after=later)
+    said = "250 2.0.0 OK queued" if c.channel == "email" else "HTTP 200"
+    return deliveries.Outcome(c.id, c.attempt, at, took, True, said)
+
+
 def build(db: Database) -> dict[str, str]:
     """Everything; the numbers of the incidents the screenshots open, by name."""
     build_sites(db)
     people = build_people(db)
     build_taxonomy(db)
+    build_rules(db, people)
     numbers = build_incidents(db, people)
     numbers["story"] = build_story(db, people)
     build_major(db, people, numbers["Patient"])
     build_sources(db, people)
     build_units(db, people, numbers)
     build_plans(db, people)
+    build_deliveries(db, people)
     return numbers

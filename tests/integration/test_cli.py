@@ -321,3 +321,49 @@ def test_a_floor_plan_from_the_command_line(org_cli, tmp_path):
     assert code != 0 and "not a JPEG, PNG or WebP" in err + out
     code, out, err = cli("site", "plan", "HQ", "A", "9", str(plan))
     assert code != 0 and "no floor A/9" in err + out
+
+
+def test_on_call_from_the_command_line(org_cli, tmp_path):
+    cli = org_cli
+    for name in ("sam", "kim"):
+        code, _, err = cli(
+            "user", "add", name, "--role", "supervisor", "--all-sites", "--password-stdin",
+            stdin="a-long-password-1\n",
+        )  # fmt: skip
+        assert code == 0, err
+    plan = tmp_path / "sup.yaml"
+    plan.write_text(
+        "name: Supervisors\ntimezone: Europe/Berlin\nlayers:\n"
+        "  - participants: [sam, kim]\n    start_date: 2026-10-19\n    handoff: '08:00'\n"
+        "    length: 7\n    unit: days\n"
+    )
+    code, out, err = cli("oncall", "set", str(plan), "--as", "admin")
+    assert code == 0, err
+    assert "schedule 1 added: Supervisors" in out
+    code, out, err = cli(
+        "oncall", "now", "Supervisors", "--at", "2026-10-25T12:00+01:00", "--as", "admin"
+    )
+    assert code == 0, err
+    assert "sam" in out and "2026-10-26 07:00 UTC" in out  # handover 08:00 CET after the change
+    code, out, err = cli(
+        "oncall",
+        "shifts",
+        "Supervisors",
+        "--start",
+        "2026-10-19T08:00+02:00",
+        "--days",
+        "14",
+        "--as",
+        "admin",
+    )
+    assert code == 0, err
+    assert out.count("layer 1") == 2
+    code, _, err = cli("oncall", "now", "--at", "2026-10-25T12:00", "--as", "admin")
+    assert code == 1 and "offset" in err  # a naive time is refused with what to add
+    ics = tmp_path / "sam.ics"
+    code, out, err = cli("oncall", "calendar", "sam", "-o", str(ics), "--as", "admin")
+    assert code == 0, err
+    assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    plan.write_text("name: Broken\ntimezone: Mars/Olympus\nlayers: []\n")
+    code, _, err = cli("oncall", "set", str(plan), "--as", "admin")
+    assert code != 0 and "layers" in err

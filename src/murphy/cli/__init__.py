@@ -14,9 +14,11 @@ from sqlalchemy.exc import OperationalError
 
 from murphy.cli import (
     admin,
+    deliveries,
     demo,
     incidents,
     mqtt,
+    oncall,
     rules,
     serve,
     sla,
@@ -42,6 +44,8 @@ incidents.register(app)
 demo.register(app)
 taxonomy.register(app)
 rules.register(app)
+deliveries.register(app)
+oncall.register(app)
 sla.register(app)
 worker.register(app)
 sources.register(app)

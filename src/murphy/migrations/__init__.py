@@ -47,6 +47,7 @@ MODEL_MODULES = (
     "murphy.public.models",
     "murphy.signals.models",
     "murphy.units.models",
+    "murphy.oncall.models",
 )
 
 

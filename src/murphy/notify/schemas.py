@@ -51,6 +51,18 @@ class OutboxState(StrEnum):
 
     PENDING = "pending"
     WITHHELD = "withheld"
+    ROUTED = "routed"  # delivery made its deliveries (one per person and channel)
+    UNROUTED = "unrouted"  # it reached nobody: a role with no member who may see it
+
+
+class DeliveryState(StrEnum):
+    """Where a delivery is: `pending` (due at `due_at`), `sending` (a worker owns it
+    until `due_at`), `sent`, or `dead` (gave up; an admin may send it again)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
 
 
 class _In(BaseModel):
@@ -135,3 +147,66 @@ class OutboxOut(BaseModel):
     state: str
     created_at: datetime
     payload: dict[str, Any]
+
+
+class DeliveryQuery(_In):
+    """Filters of the delivery listing."""
+
+    state: DeliveryState | None = None
+    channel: str | None = Field(default=None, max_length=32)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class AttemptOut(BaseModel):
+    """One try at sending: `sent`, `retry` (failed, will try again), `failed` (gave up),
+    or `lost` (the worker stopped before it recorded a result)."""
+
+    number: int
+    started_at: datetime
+    duration_ms: int
+    outcome: str
+    detail: str
+
+
+class DeliveryOut(BaseModel):
+    """One message on one channel to one address."""
+
+    id: int
+    dedup_key: str
+    event: str
+    incident: str | None
+    headline: str
+    channel: str
+    address: str
+    state: DeliveryState
+    attempts: int
+    due_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    tries: list[AttemptOut] = Field(default_factory=list)
+
+
+class NotificationOut(BaseModel):
+    """An in-app notification."""
+
+    id: int
+    title: str
+    body: str
+    path: str
+    priority: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationsOut(BaseModel):
+    """A page of notifications and how many are unread."""
+
+    unread: int
+    items: list[NotificationOut]
+
+
+class ReadIn(_In):
+    """Which notifications to mark read; none named: all of them."""
+
+    ids: list[int] | None = Field(default=None, max_length=500)

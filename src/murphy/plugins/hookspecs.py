@@ -40,3 +40,15 @@ def timer_handlers() -> dict[str, Any]:
     Called once at start-up, without a session; a kind may have only one handler.
     """
     return {}
+
+
+@hookspec
+def notification_channels(settings: Any) -> list[Any]:
+    """Channels that can send messages (`settings` is the `murphy.settings.Settings`).
+
+    Each is an object like `murphy.notify.channels.Channel`: a unique `name` (the
+    `channel` of a delivery: "email", "webhook", "sms", "voice", or a new one), a
+    `problem` (None, or why it cannot send), `async send(message) -> Result` and `async
+    close()`. Called once when a delivery worker starts, without a session.
+    """
+    return []

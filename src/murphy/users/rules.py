@@ -13,7 +13,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REPORTER: frozenset({P.REPORT, P.READ_OWN, P.NOTE}),
     Role.OFFICER: frozenset(_FIELD),
     Role.DISPATCHER: frozenset(_DISPATCH),
-    Role.SUPERVISOR: frozenset(_DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND, P.MANAGE_UNITS}),
+    Role.SUPERVISOR: frozenset(
+        _DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND, P.MANAGE_UNITS, P.MANAGE_ONCALL}
+    ),
     Role.ANALYST: frozenset({P.READ, P.AUDIT}),
     Role.ADMIN: frozenset(Permission),
 }

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     COMMAND = "incident.command"  # declare major incidents, assign ICS roles
     DISPATCH = "unit.dispatch"  # send units to incidents, set any unit's status
     MANAGE_UNITS = "admin.units"  # add units, set their members and skills
+    MANAGE_ONCALL = "admin.oncall"  # on-call schedules, their overrides, escalation policies
 
 
 @dataclass(frozen=True)

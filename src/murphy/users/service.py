@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import secrets
 import threading
 import time
@@ -149,6 +150,17 @@ def refs(session: Session, ids: Iterable[int]) -> dict[int, UserRef]:
     return {r.id: UserRef(username=r.username, display_name=r.display_name) for r in rows}
 
 
+def refs_by_name(session: Session, names: Iterable[str]) -> dict[str, UserRef]:
+    """User refs for many user names at once (unknown names are left out)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.username, User.display_name).where(User.username.in_(wanted))
+    ).all()
+    return {r.username: UserRef(username=r.username, display_name=r.display_name) for r in rows}
+
+
 def principal(session: Session, user: User) -> Principal:
     """The Principal for an active user."""
     return Principal(
@@ -160,6 +172,21 @@ def principal(session: Session, user: User) -> Principal:
         site_ids=None if user.all_sites else frozenset(_site_ids(session, user.id)),
         clearances=frozenset(_clearances(session, user.id)),
     )
+
+
+def audience(
+    session: Session, *, role: str, site_id: int | None, clearance: str | None
+) -> builtins.list[User]:
+    """The active users of `role` who see `site_id` (None: any site) and, when
+    `clearance` is given, hold it: who a message to a role reaches. By user name."""
+    stmt = select(User).where(User.role == role, User.is_active.is_(True))
+    if site_id is not None:
+        local = select(UserSite.user_id).where(UserSite.site_id == site_id)
+        stmt = stmt.where(User.all_sites.is_(True) | User.id.in_(local))
+    if clearance is not None:
+        cleared = select(UserClearance.user_id).where(UserClearance.clearance == clearance)
+        stmt = stmt.where(User.id.in_(cleared))
+    return builtins.list(session.scalars(stmt.order_by(User.username)))
 
 
 PUBLIC_ACCOUNT = "public"  # who public reports are by

@@ -20,6 +20,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from murphy.core import security
@@ -27,6 +28,7 @@ from murphy.core.db import Database
 from murphy.core.errors import PermissionDenied, Unauthenticated
 from murphy.core.events import attach
 from murphy.core.writer import Writer
+from murphy.notify import deliveries
 from murphy.settings import Settings
 from murphy.users import service as users_service
 from murphy.users.schemas import Principal
@@ -153,7 +155,25 @@ def web_session(request: Request, session: Session) -> tuple[Principal, str] | N
     found = users_service.principal_for_web_session(session, cookie=cookie)
     if found is not None:
         request.state.principal, request.state.csrf_token = found
+        request.state.unread = _unread(session, found[0])
     return found
+
+
+def _unread(session: Session, principal: Principal) -> Callable[[], int | None]:
+    """The bell's number in the page header (base.html): the caller's unread in-app
+    notifications, counted in the page's own session only when a page with the header
+    renders (one indexed count; none for redirects). None once the request's session
+    has ended (an error page) or failed: the bell never breaks a page."""
+
+    def count() -> int | None:
+        if not session.in_transaction():
+            return None
+        try:
+            return deliveries.unread_count(session, principal=principal)
+        except SQLAlchemyError:
+            return None
+
+    return count
 
 
 async def current_principal(request: Request) -> Principal:

@@ -292,8 +292,45 @@
     title.focus();
   }
 
+  // The bell: the server counts my unread notifications when it renders a page. On a live
+  // page a change may have told me something (the notification is written a moment after
+  // the change), so count again 1.5 s after a change (once for a burst), and when the tab comes back.
+  function bell(link) {
+    if (!window.fetch) return;
+    var badge = link.querySelector("[data-bell-count]");
+    var number = link.querySelector("[data-bell-n]");
+    var timer = null;
+    function show(unread) {
+      if (!badge || !number || typeof unread !== "number") return;
+      number.textContent = unread > 99 ? "99+" : String(unread);
+      badge.hidden = unread === 0;
+    }
+    function count() {
+      timer = null;
+      fetch("/api/v1/notifications?unread=true&limit=1", {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (body) {
+          if (body) show(body.unread);
+        })
+        .catch(function () {});
+    }
+    function soon() {
+      if (!timer) timer = window.setTimeout(count, 1500); // one count per burst of changes
+    }
+    document.addEventListener("murphy:change", soon);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) soon();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     startCountdowns();
+    document.querySelectorAll("[data-bell]").forEach(bell);
     document.addEventListener("keydown", quickEntryKey);
     document.querySelectorAll("form[data-matrix]").forEach(priorityPreview);
     document.querySelectorAll("form").forEach(function (form) {

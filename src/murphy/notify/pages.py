@@ -1,0 +1,235 @@
+"""HTML routes for delivery: the dead-letter list for admins (`/admin/deliveries`, one
+delivery with its tries, "Send again") and each signed-in user's in-app notifications
+(`/notifications`: open one, mark all read). They call the same service functions as the
+JSON API (`deliveries`); the bell in the page header counts the unread ones (web/deps).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from murphy.core.errors import MurphyError
+from murphy.notify import deliveries
+from murphy.notify.schemas import (
+    DeliveryOut,
+    DeliveryQuery,
+    DeliveryState,
+    ExternalChannel,
+)
+from murphy.sites import service as sites_service
+from murphy.users.schemas import Principal
+from murphy.web.deps import PageUser, SessionDep, check_csrf
+from murphy.web.forms import FormModel, render
+
+router = APIRouter(include_in_schema=False)
+
+PATH = "/admin/deliveries"
+NOTIFICATIONS = "/notifications"
+SHOWN = 200  # rows of one tab (the newest)
+FAILING = "failing"  # the tab of pending deliveries that failed at least once
+TABS = {
+    "dead": "Dead",
+    FAILING: "Failing",
+    "sent": "Sent",
+    "all": "All",
+}
+EMPTY = {
+    "dead": "No dead letters: every message was delivered or is still being tried.",
+    FAILING: "Nothing failing: no message waits to be tried again.",
+    "sent": "No message has been sent yet.",
+    "all": "No messages yet: the escalation rules write them when incidents change.",
+}
+CHANNELS = {
+    ExternalChannel.EMAIL.value: "Email",
+    ExternalChannel.WEBHOOK.value: "Webhook",
+    ExternalChannel.SMS.value: "SMS",
+    "voice": "Voice",
+    deliveries.IN_APP: "In the app",
+}
+
+
+class CsrfForm(FormModel):
+    """A form that posts nothing but its CSRF token."""
+
+
+class BackForm(FormModel):
+    """Send again: the tab and channel to come back to."""
+
+    state: str = ""
+    channel: str = ""
+
+
+# --- the dead-letter list (admins) -----------------------------------------------------
+
+
+@router.get(PATH)
+def deliveries_page(
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    state: str = "",
+    channel: str = "",
+    again: int | None = None,
+) -> Response:
+    """Recent deliveries, newest first, by tab (dead first) and channel."""
+    return _list(request, session, principal, state=state, channel=channel, again=again)
+
+
+@router.get(f"{PATH}/{{delivery_id}}")
+def delivery_page(
+    delivery_id: int, request: Request, session: SessionDep, principal: PageUser
+) -> Response:
+    """One delivery and every try at sending it."""
+    found = deliveries.get_delivery(session, principal=principal, delivery_id=delivery_id)
+    context = {"nav": "deliveries", "d": found, "channels": CHANNELS, "look": look}
+    return render(request, "admin_delivery.html", context | {"tz": _zone(session, principal)})
+
+
+@router.post(f"{PATH}/{{delivery_id}}/retry")
+def send_again(
+    delivery_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[BackForm, Form()],
+) -> Response:
+    """Give a dead delivery a fresh set of tries, then back to the list with a message."""
+    check_csrf(request, form.csrf_token)
+    try:
+        deliveries.retry(session, principal=principal, delivery_id=delivery_id)
+    except MurphyError as exc:
+        if exc.status in (403, 404):
+            raise
+        session.rollback()
+        return _list(
+            request,
+            session,
+            principal,
+            state=form.state,
+            channel=form.channel,
+            error=exc.detail,
+            status=exc.status,
+        )
+    back = _url(state=form.state, channel=form.channel, again=delivery_id)
+    return RedirectResponse(back, status_code=303)
+
+
+def _list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    state: str,
+    channel: str,
+    again: int | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    channel = channel if channel in CHANNELS else ""
+    dead = _rows(session, principal, DeliveryState.DEAD, channel)
+    failing = [d for d in _rows(session, principal, DeliveryState.PENDING, channel) if d.attempts]
+    chosen = state if state in TABS else ("dead" if dead else "all")
+    if chosen == "dead":
+        rows = dead
+    elif chosen == FAILING:
+        rows = failing
+    else:
+        rows = _rows(session, principal, DeliveryState.SENT if chosen == "sent" else None, channel)
+    context: dict[str, Any] = {
+        "nav": "deliveries",
+        "tabs": TABS,
+        "tab": chosen,
+        "asked": state in TABS,
+        "counts": {"dead": len(dead), FAILING: len(failing)},
+        "channels": CHANNELS,
+        "channel": channel,
+        "rows": rows,
+        "again": again,
+        "error": error,
+        "shown": SHOWN,
+        "tz": _zone(session, principal),
+        "empty": EMPTY,
+        "look": look,
+        "tab_url": lambda key: _url(state=key, channel=channel),
+    }
+    return render(request, "admin_deliveries.html", context, status)
+
+
+def _url(**query: Any) -> str:
+    """The list with these filters (those given)."""
+    kept = urlencode({k: v for k, v in query.items() if v})
+    return f"{PATH}?{kept}" if kept else PATH
+
+
+def look(d: DeliveryOut) -> str:
+    """How a delivery stands, in the page's words: a pending one that failed is failing."""
+    if d.state is DeliveryState.PENDING and d.attempts:
+        return FAILING
+    return d.state.value
+
+
+def _rows(
+    session: Session, principal: Principal, state: DeliveryState | None, channel: str
+) -> list[DeliveryOut]:
+    query = DeliveryQuery(state=state, channel=channel or None, limit=SHOWN)
+    return deliveries.list_deliveries(session, principal=principal, query=query)
+
+
+# --- my notifications ------------------------------------------------------------------
+
+
+@router.get(NOTIFICATIONS)
+def notifications_page(request: Request, session: SessionDep, principal: PageUser) -> Response:
+    """My notifications, newest first; opening the page marks none of them read."""
+    items = deliveries.notifications(session, principal=principal, limit=SHOWN)
+    context = {
+        "nav": "notifications",
+        "items": items,
+        "unread": sum(not n.read_at for n in items),
+        "tz": _zone(session, principal),
+    }
+    return render(request, "notifications.html", context)
+
+
+@router.post(f"{NOTIFICATIONS}/read")
+def mark_all_read(
+    request: Request, session: SessionDep, principal: PageUser, form: Annotated[CsrfForm, Form()]
+) -> Response:
+    """Mark every one of my notifications read."""
+    check_csrf(request, form.csrf_token)
+    deliveries.mark_read(session, principal=principal)
+    return RedirectResponse(NOTIFICATIONS, status_code=303)
+
+
+@router.post(f"{NOTIFICATIONS}/{{notification_id}}/open")
+def open_notification(
+    notification_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[CsrfForm, Form()],
+) -> Response:
+    """Mark one of my notifications read and go to its incident."""
+    check_csrf(request, form.csrf_token)
+    found = deliveries.get_notification(
+        session, principal=principal, notification_id=notification_id
+    )
+    deliveries.mark_read(session, principal=principal, ids=[found.id])
+    return RedirectResponse(_local(found.path) or NOTIFICATIONS, status_code=303)
+
+
+def _zone(session: Session, principal: Principal) -> str:
+    """The time zone to show times in: my sites' when they share one, else UTC."""
+    zones = {s.timezone for s in sites_service.visible(session, principal=principal)}
+    return zones.pop() if len(zones) == 1 else "UTC"
+
+
+def _local(path: str) -> str:
+    """`path` if it is a path on this site (never another host), else ''."""
+    ok = path.startswith("/") and not path.startswith(("//", "/\\"))
+    return path if ok else ""
