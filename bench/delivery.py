@@ -48,6 +48,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from bench import generate, run
+from bench.live import pct
 from murphy.core.db import Database
 from murphy.notify import service as notify_service
 from murphy.notify.schemas import RecipientIn, RuleIn, RulePatch
@@ -302,14 +303,6 @@ def bench_one(kind: str, args: argparse.Namespace, run_dir: Path) -> Outcome:
 
 
 # --- the report --------------------------------------------------------------------------
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def markdown(outcomes: list[Outcome], args: argparse.Namespace) -> str:

@@ -24,7 +24,6 @@ pending for the next scheduler.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -37,15 +36,15 @@ from murphy.core import timers
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
 from murphy.core.events import Event, EventBus
+from murphy.core.rounds import Rounds
 from murphy.core.writer import Writer
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY = 0.05  # due timers that another process is firing: look again this soon
-ERROR_RETRY = 2.0  # after a failed round (database down, writer full)
 
 
-class Scheduler:
+class Scheduler(Rounds):
     """Fires the due timers of `handlers`' kinds through `writer`."""
 
     def __init__(
@@ -60,11 +59,11 @@ class Scheduler:
         poll: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(name="murphy-scheduler", bus=bus)
         self.db = db
         self.writer = writer
         self.handlers = dict(handlers)
         self.kinds = sorted(self.handlers)
-        self.bus = bus
         self.batch = batch
         self.budget = budget
         self.poll = poll
@@ -72,40 +71,12 @@ class Scheduler:
         self.fired = 0  # timers this scheduler claimed and ran
         self.rounds = 0  # units of work it handed to the writer
         self._per_timer = budget / 10  # seconds a timer costs, learnt from the last units
-        self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping = False
         self._sleeping_until = 0.0  # epoch seconds; read from the writer's thread
-        self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
-        """Start firing timers on the running event loop (idempotent)."""
-        if self._task is not None or not self.kinds:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._stopping = False
-        if self.bus is not None:
-            self._unsubscribe = self.bus.subscribe(self._on_event)
-        self._task = self._loop.create_task(self._run(), name="murphy-scheduler")
-
-    async def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the round in progress (its unit of work still commits)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping = True
-        if self._wake is not None:
-            self._wake.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            try:
-                await asyncio.wait_for(task, timeout)
-            except TimeoutError:
-                log.warning("the scheduler did not stop within %.0f s", timeout)
+        """Start firing timers on the running event loop (idempotent; not without kinds)."""
+        if self.kinds:
+            super().start()
 
     async def drain(self) -> int:
         """Fire everything due now, batch after batch; returns how many (for `--once`)."""
@@ -125,16 +96,6 @@ class Scheduler:
         return max(1, min(self.batch, int(self.budget / self._per_timer)))
 
     # --- the loop ------------------------------------------------------------------------
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            try:
-                delay = await self._round()
-            except Exception:
-                log.exception("timers: a round failed; trying again in %.0f s", ERROR_RETRY)
-                delay = ERROR_RETRY
-            if delay > 0 and not self._stopping:
-                await self._sleep(delay)
 
     async def _round(self) -> float:
         """One look at the table, and one batch fired if something is due: the delay
@@ -165,17 +126,12 @@ class Scheduler:
         return count
 
     async def _sleep(self, seconds: float) -> None:
-        if self._wake is None:
-            return
         self._sleeping_until = self.clock().timestamp() + seconds
-        if not self._wake.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+        await super()._sleep(seconds)
 
     def _on_event(self, event: Event) -> None:
         """A timer was committed in this process: wake up if it is due before we would."""
-        if event.name != timers.SCHEDULED_EVENT or self._loop is None or self._wake is None:
+        if event.name != timers.SCHEDULED_EVENT:
             return
-        if float(event.payload.get("due", 0.0)) < self._sleeping_until and not self._wake.is_set():
-            self._loop.call_soon_threadsafe(self._wake.set)
+        if float(event.payload.get("due", 0.0)) < self._sleeping_until:
+            self.wake()

@@ -351,6 +351,8 @@ def list_deliveries(
     )
     if query.state is not None:
         stmt = stmt.where(Delivery.state == query.state.value)
+    if query.failing:
+        stmt = stmt.where(Delivery.state == DeliveryState.PENDING.value, Delivery.attempts > 0)
     if query.channel:
         stmt = stmt.where(Delivery.channel == query.channel)
     rows = session.execute(stmt.order_by(Delivery.id.desc()).limit(query.limit)).all()

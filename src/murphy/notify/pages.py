@@ -132,7 +132,7 @@ def _list(
 ) -> Response:
     channel = channel if channel in CHANNELS else ""
     dead = _rows(session, principal, DeliveryState.DEAD, channel)
-    failing = [d for d in _rows(session, principal, DeliveryState.PENDING, channel) if d.attempts]
+    failing = _rows(session, principal, None, channel, failing=True)
     chosen = state if state in TABS else ("dead" if dead else "all")
     if chosen == "dead":
         rows = dead
@@ -168,15 +168,18 @@ def _url(**query: Any) -> str:
 
 def look(d: DeliveryOut) -> str:
     """How a delivery stands, in the page's words: a pending one that failed is failing."""
-    if d.state is DeliveryState.PENDING and d.attempts:
-        return FAILING
-    return d.state.value
+    return FAILING if d.failing else d.state.value
 
 
 def _rows(
-    session: Session, principal: Principal, state: DeliveryState | None, channel: str
+    session: Session,
+    principal: Principal,
+    state: DeliveryState | None,
+    channel: str,
+    *,
+    failing: bool = False,
 ) -> list[DeliveryOut]:
-    query = DeliveryQuery(state=state, channel=channel or None, limit=SHOWN)
+    query = DeliveryQuery(state=state, failing=failing, channel=channel or None, limit=SHOWN)
     return deliveries.list_deliveries(session, principal=principal, query=query)
 
 

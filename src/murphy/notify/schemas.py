@@ -153,6 +153,7 @@ class DeliveryQuery(_In):
     """Filters of the delivery listing."""
 
     state: DeliveryState | None = None
+    failing: bool = Field(default=False, description="Only pending ones that failed at least once")
     channel: str | None = Field(default=None, max_length=32)
     limit: int = Field(default=100, ge=1, le=500)
 
@@ -185,6 +186,11 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     tries: list[AttemptOut] = Field(default_factory=list)
+
+    @property
+    def failing(self) -> bool:
+        """Pending again after a failed try: it will be tried again."""
+        return self.state is DeliveryState.PENDING and self.attempts > 0
 
 
 class NotificationOut(BaseModel):

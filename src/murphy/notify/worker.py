@@ -31,6 +31,7 @@ from typing import Any
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
 from murphy.core.events import Event, EventBus
+from murphy.core.rounds import Rounds
 from murphy.core.writer import Writer
 from murphy.notify import deliveries
 from murphy.notify.channels import Channel, Outgoing, Result
@@ -38,11 +39,10 @@ from murphy.notify.channels import Channel, Outgoing, Result
 log = logging.getLogger(__name__)
 
 BUSY_RETRY = 0.05  # due deliveries that another worker holds: look again this soon
-ERROR_RETRY = 2.0  # seconds after a failed round (database down, writer full)
 WAKE_EVENTS = {"outbox.pending", deliveries.DELIVERY_EVENT}
 
 
-class Deliverer:
+class Deliverer(Rounds):
     """Routes the outbox and sends its deliveries through `channels`."""
 
     def __init__(
@@ -60,12 +60,12 @@ class Deliverer:
         poll: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(name="murphy-delivery", bus=bus)
         self.db = db
         self.writer = writer
         self.channels = dict(channels)
         self.usable = sorted(n for n, c in self.channels.items() if c.problem is None)
         self.public_url = public_url.rstrip("/")
-        self.bus = bus
         self.concurrency = concurrency
         self.lease = timedelta(seconds=lease)
         self.policy = policy or deliveries.RetryPolicy()
@@ -76,35 +76,10 @@ class Deliverer:
         self.failed = 0  # sends that did not
         self._inflight: set[asyncio.Task[None]] = set()
         self._done: list[deliveries.Outcome] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping = False
-        self._unsubscribe: Callable[[], None] | None = None
-
-    def start(self) -> None:
-        """Start delivering on the running event loop (idempotent)."""
-        if self._task is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._stopping = False
-        if self.bus is not None:
-            self._unsubscribe = self.bus.subscribe(self._on_event)
-        self._task = self._loop.create_task(self._run(), name="murphy-delivery")
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Stop claiming, let the sends in flight finish (up to `timeout`), record them."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        task, self._task = self._task, None
-        self._stopping = True
-        if self._wake is not None:
-            self._wake.set()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, timeout)
+        await super().stop(timeout)
         await self._settle(timeout)
         for channel in self.channels.values():
             with contextlib.suppress(Exception):
@@ -113,8 +88,6 @@ class Deliverer:
     async def drain(self) -> int:
         """Route everything and send everything due now, until nothing is left; returns
         how many sends were made (for `murphy worker --once` and tests)."""
-        if self._wake is None:
-            self._wake = asyncio.Event()
         total = 0
         while True:
             await self._route_all()
@@ -125,16 +98,6 @@ class Deliverer:
                 return total
 
     # --- the loop ------------------------------------------------------------------------
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            try:
-                delay = await self._round()
-            except Exception:
-                log.exception("delivery: a round failed; trying again in %.0f s", ERROR_RETRY)
-                delay = ERROR_RETRY
-            if delay > 0 and not self._stopping:
-                await self._sleep(delay)
 
     async def _round(self) -> float:
         """One pass: record, route, claim. The delay before the next pass."""
@@ -216,8 +179,7 @@ class Deliverer:
                 retry_after=result.retry_after,
             )
         )
-        if self._wake is not None:
-            self._wake.set()
+        self.wake()
 
     async def _record(self) -> None:
         done, self._done = self._done, []
@@ -245,18 +207,10 @@ class Deliverer:
         with self.db.engine.connect() as conn:
             return deliveries.next_due(conn)
 
-    async def _sleep(self, seconds: float) -> None:
-        if self._wake is None:
-            return
-        if not self._wake.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
-
     def _on_event(self, event: Event) -> None:
         """This process committed a message or a retry: look at once."""
-        if event.name in WAKE_EVENTS and self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        if event.name in WAKE_EVENTS:
+            self.wake()
 
 
 def collect(results: Iterable[Iterable[Channel] | None]) -> dict[str, Channel]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from murphy.oncall import service
@@ -18,6 +18,7 @@ from murphy.oncall.schemas import (
     ShiftOut,
 )
 from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
+from murphy.web.http import if_match
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -73,11 +74,11 @@ async def replace_schedule(
     data: ScheduleIn,
     principal: CurrentUser,
     writer: WriterDep,
+    request: Request,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
 ) -> ScheduleOut:
     """The layers are replaced; overrides stay. With If-Match, 409 if changed since."""
-    version = int(if_match.strip('W/"')) if if_match and if_match.strip('W/"').isdigit() else None
+    version = if_match(request)
     out = await writer.run(
         lambda s: service.replace(s, principal=principal, ref=ref, data=data, version=version)
     )

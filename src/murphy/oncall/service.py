@@ -34,7 +34,7 @@ from murphy.oncall.schemas import (
 from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal, UserRef
 
-LOOKAHEAD = timedelta(days=400)  # how far "until when" looks (a yearly rotation's shift)
+LOOKAHEAD = timedelta(days=400)  # how far "since" and "until" look (a yearly rotation's shift)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -347,29 +347,36 @@ def _clock(text: str) -> time:
 
 
 def _schedule(session: Session, row: OnCallSchedule) -> rules.Schedule:
+    return _as_rules(row, *_overrides(session, row))
+
+
+def _overrides(
+    session: Session, row: OnCallSchedule
+) -> tuple[Sequence[OnCallOverride], dict[int, UserRef]]:
+    """The schedule's overrides in the order they were made, and who takes over."""
     found = session.scalars(
         select(OnCallOverride)
         .where(OnCallOverride.schedule_id == row.id)
         .order_by(OnCallOverride.id)
     ).all()
-    names = users_service.refs(session, [o.user_id for o in found])
-    overrides = tuple(
-        rules.Override(o.start_at, o.end_at, names[o.user_id].username) for o in found
-    )
-    return rules.Schedule(row.timezone, tuple(_layer(e) for e in row.layers), overrides)
+    return found, users_service.refs(session, [o.user_id for o in found])
+
+
+def _as_rules(
+    row: OnCallSchedule, overrides: Sequence[OnCallOverride], names: dict[int, UserRef]
+) -> rules.Schedule:
+    made = tuple(rules.Override(o.start_at, o.end_at, names[o.user_id].username) for o in overrides)
+    return rules.Schedule(row.timezone, tuple(_layer(e) for e in row.layers), made)
 
 
 def _on_call(
     session: Session, row: OnCallSchedule, schedule: rules.Schedule, at: datetime
 ) -> OnCallOut:
-    current = next(
-        (s for s in rules.shifts(schedule, at, at + LOOKAHEAD) if s.start <= at < s.end), None
-    )
+    found = rules.shifts(schedule, at - LOOKAHEAD, at + LOOKAHEAD)
+    current = next((s for s in found if s.start <= at < s.end), None)
     since = None
-    if current is not None:  # the shift may have begun before `at`
-        earlier = rules.shifts(schedule, at - LOOKAHEAD, at + timedelta(microseconds=1))
-        same = [s for s in earlier if s.user == current.user and s.end >= at]
-        since = same[0].start if same else current.start
+    if current is not None:  # the person may have been on call already just before
+        since = next(s.start for s in found if s.user == current.user and s.start <= at <= s.end)
     user = _refs(session, [current.user])[current.user] if current else None
     return OnCallOut(
         schedule=row.name,
@@ -383,15 +390,9 @@ def _on_call(
 
 
 def _out(session: Session, row: OnCallSchedule, at: datetime) -> ScheduleOut:
-    schedule = _schedule(session, row)
-    names = {p for e in row.layers for p in e["participants"]}
-    upcoming = session.scalars(
-        select(OnCallOverride)
-        .where(OnCallOverride.schedule_id == row.id, OnCallOverride.end_at > at)
-        .order_by(OnCallOverride.start_at)
-    ).all()
-    by_id = users_service.refs(session, [o.user_id for o in upcoming])
-    refs = _refs(session, names)
+    overrides, by_id = _overrides(session, row)
+    upcoming = sorted((o for o in overrides if o.end_at > at), key=lambda o: o.start_at)
+    refs = _refs(session, {p for e in row.layers for p in e["participants"]})
     return ScheduleOut(
         id=row.id,
         name=row.name,
@@ -399,7 +400,7 @@ def _out(session: Session, row: OnCallSchedule, at: datetime) -> ScheduleOut:
         timezone=row.timezone,
         layers=[_layer_out(e, refs) for e in row.layers],
         overrides=[_override_out(o, by_id[o.user_id]) for o in upcoming],
-        on_call=_on_call(session, row, schedule, at),
+        on_call=_on_call(session, row, _as_rules(row, overrides, by_id), at),
         version=row.version,
     )
 
