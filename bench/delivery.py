@@ -10,8 +10,11 @@ the real server (`uvicorn bench.server:create`, one worker, as `murphy serve` ru
 with its in-process delivery worker) configured to send email to an SMTP server
 (aiosmtpd) and webhooks to an HTTP receiver, both run by this process on loopback.
 
-1. **Email**: a rule tells the supervisors about every P1 classification. `--pages`
-   times, one after the other: report an incident (`POST /api/v1/incidents`), classify it
+1. **Email**: a rule pages every P1 by an escalation policy whose first level is an
+   on-call schedule with `oncall` on it, so the path is the real one: the rule starts a
+   paging, the scheduler fires its first step (whoever is on call now), the page goes
+   through the outbox to the worker and out by email. `--pages` times, one after the
+   other: report an incident (`POST /api/v1/incidents`), classify it
    P1 (`PUT .../classification`, impact 1 and urgency 1), and wait for the email. The
    latency is the email's arrival at the SMTP server (when its DATA was accepted) minus
    the moment the report was sent, and minus the moment the classification was sent
@@ -50,8 +53,11 @@ from aiosmtpd.controller import Controller
 from bench import generate, run
 from bench.live import pct
 from murphy.core.db import Database
+from murphy.notify import policies
 from murphy.notify import service as notify_service
-from murphy.notify.schemas import RecipientIn, RuleIn, RulePatch
+from murphy.notify.schemas import LevelIn, PolicyIn, RecipientIn, RuleIn, RulePatch, TargetIn
+from murphy.oncall import service as oncall_service
+from murphy.oncall.schemas import LayerIn, ScheduleIn
 from murphy.taxonomy import service as taxonomy_service
 from murphy.users import service as users_service
 from murphy.users.schemas import Role, UserIn
@@ -151,8 +157,8 @@ class SlowHook:
 
 
 def prepare(db: Database, hook_url: str) -> tuple[int, int]:
-    """The organization, the taxonomy, the on-call supervisor and two rules: (P1 rule id,
-    webhook rule id, inactive)."""
+    """The organization, the taxonomy, the on-call supervisor, their schedule and the
+    policy that pages it, and two rules: (P1 rule id, webhook rule id, inactive)."""
     generate.ensure_world(db)
     with db.transaction() as s:
         taxonomy_service.load_pack(s, name="corporate")
@@ -168,14 +174,25 @@ def prepare(db: Database, hook_url: str) -> tuple[int, int]:
             ),
         )
         admin = users_service.principal(s, users_service.get_or_raise(s, username="admin"))
+        rota = ScheduleIn(
+            name="Supervisor on call",
+            timezone="Europe/Berlin",
+            layers=[LayerIn(participants=["oncall"], start_date=datetime.now(UTC).date())],
+        )
+        oncall_service.create(s, principal=admin, data=rota)
+        levels = [
+            LevelIn(targets=[TargetIn(schedule="Supervisor on call")], timeout_minutes=5),
+            LevelIn(targets=[TargetIn(role="supervisor")], timeout_minutes=10),
+        ]
+        policies.create(s, principal=admin, data=PolicyIn(name="P1 page", levels=levels))
         p1 = notify_service.create_rule(
             s,
             principal=admin,
             data=RuleIn(
-                name="P1 to the supervisors",
+                name="P1 pages the supervisor on call",
                 events=["incident.classified"],
                 priorities=[1],
-                recipients=[RecipientIn(role="supervisor")],
+                recipients=[RecipientIn(policy="P1 page")],
             ),
         )
         hook = notify_service.create_rule(

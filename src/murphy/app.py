@@ -32,6 +32,7 @@ from murphy.notify import api as notify_api
 from murphy.notify import pages as notify_pages
 from murphy.notify import worker as delivery
 from murphy.oncall import api as oncall_api
+from murphy.oncall import pages as oncall_pages
 from murphy.playbooks import api as playbooks_api
 from murphy.public import api as public_api
 from murphy.public import pages as public_pages
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         playbooks_api.router,
         notify_api.router,
         oncall_api.router,
+        oncall_api.feeds,
         ics_api.router,
         units_api.router,
         taxonomy_api.router,
@@ -158,6 +160,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         units_pages.router,
         units_admin_pages.router,
         notify_pages.router,
+        oncall_pages.router,
         public_api.router,
         public_pages.router,
     ):

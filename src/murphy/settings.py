@@ -176,6 +176,12 @@ class Settings(BaseSettings):
         description="How long a worker owns a message it is sending; a worker that dies "
         "leaves it to another after this. Keep it above the channels' timeouts.",
     )
+    ack_link_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 14,
+        description="How long the acknowledge link in a page stays valid.",
+    )
     smtp_host: str = Field(
         default="", max_length=253, description="The mail server; empty: no email is sent."
     )

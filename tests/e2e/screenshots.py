@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,10 @@ def _public(camera: Camera) -> None:
 
 def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     page, snap = camera.page, camera.snap
+    page.goto(f"/ack/{numbers['ack']}")  # the link in a page, before anyone signs in
+    snap("ack")
+    page.goto("/ack/12.1795000000.forged")
+    snap("ack-invalid")
     page.goto("/login")
     snap("login")
     page.get_by_label("User name").fill("dana")
@@ -153,6 +158,10 @@ def _dispatcher(camera: Camera, numbers: dict[str, str]) -> None:
     snap("error")
     page.goto("/notifications")
     snap("notifications")
+    page.goto("/settings/reach")
+    snap("reach")
+    page.goto("/on-call")
+    snap("oncall-dispatcher")
 
 
 def _incident_pages(camera: Camera, numbers: dict[str, str]) -> None:
@@ -161,6 +170,8 @@ def _incident_pages(camera: Camera, numbers: dict[str, str]) -> None:
     snap("incident")
     for part in ("tasks", "classification", "clocks", "assessment"):
         camera.snap_part(f"incident-part-{part}", f"#{part}")
+    page.goto(f"/incidents/{numbers['paged']}")
+    snap("incident-paging")
     page.goto(f"/incidents/{numbers['Fire']}")
     snap("incident-new")
     page.locator("#cl-type").select_option(label="Fire alarm activation")
@@ -238,6 +249,27 @@ def _admin(camera: Camera) -> None:
     snap("delivery")
     page.goto("/admin/deliveries?state=failing")
     snap("deliveries-failing")
+    _oncall(camera)
+
+
+def _oncall(camera: Camera) -> None:
+    """The on-call page as an admin: the override forms, a refused override (it ends
+    before it starts) and a calendar link just made."""
+    page, snap = camera.page, camera.snap
+    page.goto("/on-call")
+    snap("oncall")
+    card = page.locator("section.oc-card", has_text="Control room supervisors")
+    card.locator("details.oc-add > summary").click()
+    card.get_by_label("Who takes over").select_option("olu")
+    start = datetime.fromisoformat(card.locator("input[name=start]").input_value())
+    card.locator("input[name=end]").fill(f"{start - timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    card.get_by_role("button", name="Add the override").click()
+    page.wait_for_load_state()
+    snap("oncall-error")
+    page.goto("/on-call")
+    page.locator("#calendar form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    snap("oncall-feed")
 
 
 def _sources(camera: Camera) -> None:

@@ -6,10 +6,14 @@ Everything goes through the services, as real use does. Not a test.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from murphy.core import timers
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
 from murphy.ics import service as ics
@@ -27,9 +31,21 @@ from murphy.incidents.schemas import (
     Status,
     TransitionIn,
 )
-from murphy.notify import deliveries
+from murphy.notify import deliveries, paging, policies, preferences, rules
 from murphy.notify import service as notify
-from murphy.notify.schemas import DeliveryQuery, OutboxQuery, RecipientIn, RuleIn
+from murphy.notify.models import Delivery
+from murphy.notify.schemas import (
+    ContactMethodIn,
+    DeliveryQuery,
+    LevelIn,
+    OutboxQuery,
+    PolicyIn,
+    RecipientIn,
+    RuleIn,
+    TargetIn,
+)
+from murphy.oncall import service as oncall
+from murphy.oncall.schemas import OverrideIn, ScheduleIn
 from murphy.playbooks import service as playbooks
 from murphy.playbooks.schemas import TaskDoneIn
 from murphy.signals import service as signals
@@ -448,6 +464,81 @@ def _fate(c: deliveries.Claimed, at: datetime) -> deliveries.Outcome:
     return deliveries.Outcome(c.id, c.attempt, at, took, True, said)
 
 
+def build_oncall(db: Database, people: dict[str, Principal]) -> None:
+    """Three schedules: the supervisors' weekly rotation with a swap coming, the
+    after-hours desk (nights only: nobody by day) and the hospital liaison that starts
+    the day after tomorrow (nobody on call yet)."""
+    root, now = people["root"], utcnow()
+    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    nights = {"days": list(range(7)), "start": "19:00", "end": "07:00"}
+    schedules = [
+        ("Control room supervisors", "Europe/Berlin", "Duty supervisor; handover Monday 08:00.",
+         {"name": "weekly", "participants": ["sam", "root"], "start_date": monday, "handoff": "08:00", "length": 7}),
+        ("After-hours desk", "Europe/Berlin", "Alarms from 19:00 to 07:00; the desk is staffed by day.",
+         {"name": "nights", "participants": ["dana", "olu"], "start_date": monday, "handoff": "19:00", "length": 1, "restrictions": [nights]}),
+        ("Mercy Hospital liaison", "America/New_York", "",
+         {"participants": ["olu", "sam"], "start_date": today + timedelta(days=2), "handoff": "07:00", "length": 7}),
+    ]  # fmt: skip
+    with db.transaction() as s:
+        for name, zone, description, layer in schedules:
+            data = ScheduleIn.model_validate(
+                {"name": name, "timezone": zone, "description": description, "layers": [layer]}
+            )
+            oncall.create(s, principal=root, data=data, now=now)
+        start = datetime.combine(today + timedelta(days=1), time(8), ZoneInfo("Europe/Berlin"))
+        swap = OverrideIn(
+            user="dana", start=start, end=start + timedelta(hours=12), reason="Sam on a course"
+        )
+        oncall.add_override(s, principal=people["sam"], ref="Control room supervisors", data=swap)
+
+
+def build_paging(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> None:
+    """A P1 paged by a policy three minutes ago (level 1: the duty supervisor on call,
+    not yet acknowledged), and the acknowledge link of its email (numbers["ack"])."""
+    root, dana = people["root"], people["dana"]
+    at = utcnow() - timedelta(minutes=3)
+    levels = [
+        LevelIn(targets=[TargetIn(schedule="Control room supervisors")], timeout_minutes=5),
+        LevelIn(targets=[TargetIn(role="supervisor")], timeout_minutes=10),
+    ]
+    with db.transaction() as s:
+        for who in ("sam", "root"):
+            mail = ContactMethodIn(channel="email", address=f"{who}@example.org", label="Work")
+            preferences.add_method(s, principal=people[who], data=mail)
+        about = "Duty supervisor first, then every supervisor; twice round."
+        policies.create(
+            s,
+            principal=root,
+            data=PolicyIn(name="P1 page", description=about, levels=levels, repeat=1),
+        )
+        rule = RuleIn(
+            name="P1 pages the duty supervisor",
+            events=["incident.prioritized"],
+            priorities=[1],
+            recipients=[RecipientIn(policy="P1 page")],
+        )
+        notify.create_rule(s, principal=root, data=rule)
+    with db.transaction() as s:
+        report = IncidentCreate(
+            title="Shots heard in car park B", site="HQ", place=PlaceIn(zone="CARPARK")
+        )
+        number = incidents.report(s, principal=dana, data=report, now=at).number
+    classify(db, dana, number, "violence.active_assailant", at)  # a P1: pages at once
+    with db.transaction() as s:
+        timers.fire_due(s, {paging.STEP: paging.step}, now=at + timedelta(seconds=4), limit=5)
+    with db.transaction() as s:
+        deliveries.route(s, channels=("email",), now=at + timedelta(seconds=5), limit=100)
+    with db.transaction() as s:
+        paged = [
+            d
+            for d in s.scalars(select(Delivery).where(Delivery.channel == "email"))
+            if d.dedup_key.startswith("incident.paged:")
+        ]
+        token = rules.ack_token(paging.ack_key(s), paged[0].id, utcnow() + timedelta(hours=24))
+    numbers["paged"], numbers["ack"] = number, token
+
+
 def build(db: Database) -> dict[str, str]:
     """Everything; the numbers of the incidents the screenshots open, by name."""
     build_sites(db)
@@ -461,4 +552,6 @@ def build(db: Database) -> dict[str, str]:
     build_units(db, people, numbers)
     build_plans(db, people)
     build_deliveries(db, people)
+    build_oncall(db, people)
+    build_paging(db, people, numbers)
     return numbers

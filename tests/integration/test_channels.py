@@ -38,7 +38,7 @@ from tests.receivers import free_port
 
 KEY = "incident.classified:INC-2026-00042:2:external:5d41402abc4b2a76"
 LINK = "https://murphy.example.org/incidents/INC-2026-00042"
-ACK = "https://murphy.example.org/ack?d=7&t=abc"
+ACK = "https://murphy.example.org/ack/7.1795000000.abc"
 SECRET = "s3cret-key"
 
 
@@ -201,7 +201,7 @@ def test_plain_email_arrives_with_both_parts_and_stable_ids(
     assert "Door forced &lt;b&gt;&amp; alarm" in html_content
     assert "<b>&" not in html_content
     assert f'href="{LINK}"' in html_content
-    assert 'href="https://murphy.example.org/ack?d=7&amp;t=abc"' in html_content
+    assert 'href="https://murphy.example.org/ack/7.1795000000.abc"' in html_content
 
 
 def test_message_id_domain_defaults_without_one_in_from(payload: dict[str, Any]) -> None:
@@ -428,6 +428,8 @@ def test_webhook_is_signed_and_carries_the_key(receiver: Receiver, payload: dict
     body = json.loads(seen.body)
     assert body["delivery_key"] == KEY
     assert body["url"] == LINK
+    assert body["ack_url"] == ACK
+    assert body["ack_api_url"] == "https://murphy.example.org/api/v1/ack/7.1795000000.abc"
     assert body["event"] == payload["event"]
     assert body["dedup_key"] == payload["dedup_key"]
     assert body["incident"]["title"] == "Door forced <b>& alarm"
@@ -548,7 +550,7 @@ def test_builtin_gateways_json_with_authorization(
         assert headers["authorization"] == "Bearer abc"
     assert json.loads(sms_seen.body) == {
         "to": "+4930123456",
-        "text": render.sms(payload, link=LINK),
+        "text": render.sms(payload, link=ACK),  # a page texts its one-click acknowledge link
     }
     assert json.loads(voice_seen.body) == {"to": "+4930123456", "text": render.voice(payload)}
 

@@ -12,7 +12,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -105,6 +105,31 @@ def test_about_thirty_users_in_every_role(loaded: Loaded) -> None:
     assert any(o.all_sites for o in scopes.values() if o.role is Role.DISPATCHER)
     assert all(o.all_sites for o in scopes.values() if o.role in (Role.ANALYST, Role.ADMIN))
     assert all("@" in o.email and o.display_name for o in scopes.values())
+
+
+def test_someone_is_on_call_on_every_demo_schedule(loaded: Loaded) -> None:
+    from murphy.oncall import service as oncall_service
+
+    with loaded.db.transaction(write=False) as s:
+        admin = users_service.principal(s, users_service.get_or_raise(s, username="admin"))
+        found = oncall_service.list_schedules(s, principal=admin, at=loaded.now)
+        london = ZoneInfo("Europe/London")
+        day = loaded.now.astimezone(london).date() + timedelta(days=2)
+        later = datetime(day.year, day.month, day.day, 12, tzinfo=london)  # Grace's swap
+        swapped = oncall_service.on_call(s, principal=admin, ref="SOC on-call dispatcher", at=later)
+    assert {x.name for x in found} == {"Control room supervisor", "SOC on-call dispatcher"}
+    assert all(x.on_call.user is not None for x in found)
+    by_name = {x.name: x for x in found}
+    supervisor = by_name["Control room supervisor"].on_call.user
+    assert supervisor and supervisor.username in (
+        "niall.fraser",
+        "fiona.mcallister",
+        "pieter.janssen",
+    )
+    assert by_name["SOC on-call dispatcher"].overrides  # the swap
+    assert (
+        swapped.user and swapped.user.username == "grace.adeyemi" and swapped.source == "override"
+    )
 
 
 def test_every_published_login_signs_in(loaded: Loaded) -> None:

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _who(recipient: dict[str, str]) -> str:
-    kind = next(k for k in ("role", "user", "external") if k in recipient)
+    kind = next(k for k in ("role", "user", "external", "policy") if k in recipient)
     return f"{kind}:{recipient[kind]}"
 
 
@@ -64,6 +64,10 @@ def rules_add(
         list[str] | None,
         typer.Option(help="Tell an email address, +phone number or webhook URL (repeat)"),
     ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(help="Page by this escalation policy until someone acknowledges (repeat)"),
+    ] = None,
     as_user: AsUser = None,
 ) -> None:
     """Add a rule: murphy rules add "P1 to supervisors" --event incident.classified
@@ -71,8 +75,11 @@ def rules_add(
     recipients = [RecipientIn(role=r) for r in role or []]
     recipients += [RecipientIn(user=u) for u in user or []]
     recipients += [RecipientIn(external=x) for x in external or []]
+    recipients += [RecipientIn(policy=p) for p in policy or []]
     if not recipients:
-        raise typer.BadParameter("tell someone: --role, --user or --external", param_hint="--role")
+        raise typer.BadParameter(
+            "tell someone: --role, --user, --external or --policy", param_hint="--role"
+        )
     data = RuleIn(
         name=name,
         events=event,

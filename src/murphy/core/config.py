@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from murphy.core.models import ConfigEntry
@@ -24,3 +26,12 @@ def put(session: Session, key: str, value: Any, *, actor: str | None, now: datet
     else:
         row.value, row.updated_at, row.updated_by = value, now, actor
     session.flush()
+
+
+def put_if_absent(session: Session, key: str, value: Any, *, now: datetime) -> Any:
+    """Store `value` under `key` unless something is stored there already (another
+    process may have just done so); returns what is stored."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ConfigEntry).values(key=key, value=value, updated_at=now, updated_by=None)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=[ConfigEntry.key]))
+    return get(session, key)

@@ -62,6 +62,14 @@ class PreconditionFailed(MurphyError):
     slug = "precondition-failed"
 
 
+class Gone(MurphyError):
+    """The thing existed but is no longer usable (an expired link)."""
+
+    status = 410
+    title = "Gone"
+    slug = "gone"
+
+
 class Unauthenticated(MurphyError):
     """No valid credentials."""
 

@@ -1,5 +1,6 @@
-"""The demo organization: three sites, their security staff, the three taxonomy packs and
-90 days of incidents, each classified, prioritized and worked by its playbook.
+"""The demo organization: three sites, their security staff, the three taxonomy packs,
+90 days of incidents, each classified, prioritized and worked by its playbook, and the
+GSOC's on-call schedules.
 
 `murphy demo` and `murphy serve --demo` load it into an empty database. Everything goes
 through the same services as real use, so every timeline is hash-chained and verifies.
@@ -20,6 +21,7 @@ from murphy.demo.people import ALL, BY_NAME, SIGN_INS, SITE_LABELS, create_users
 from murphy.demo.places import create_sites
 from murphy.demo.plan import plan
 from murphy.demo.plans import create_plans
+from murphy.demo.rota import create_schedules
 from murphy.demo.units import create_units
 from murphy.incidents.models import Incident
 from murphy.sites.models import Site
@@ -83,6 +85,7 @@ def load(
     execute(db, plan(seed=seed, count=incidents, now=now), principals, progress)
     with db.transaction() as session:
         create_units(session, principals, now, seed)
+        create_schedules(session, principals, now)
 
 
 __all__ = ["DEFAULT_INCIDENTS", "LOGINS", "PASSWORD", "Login", "is_empty", "is_loaded", "load"]

@@ -21,6 +21,7 @@ from murphy.ics.schemas import IcsOut
 from murphy.incidents import rules, service, similar, triage, views, wording
 from murphy.incidents.models import Incident
 from murphy.incidents.schemas import IMPACTS, URGENCIES, Action, IncidentOut, Status
+from murphy.notify import service as notify_service
 from murphy.playbooks import service as playbooks_service
 from murphy.playbooks.schemas import TaskList, TaskOut
 from murphy.sites import service as sites_service
@@ -142,6 +143,7 @@ def incident_page(
         **_units(session, principal, out),
         "contact": service.contact(session, incident_id=incident.id) if readable else None,
         "photos": service.attachments(session, incident_id=incident.id) if readable else [],
+        **_pagings(session, incident),
         "can_note": principal.can(Permission.NOTE) and out.status is not Status.MERGED,
         "can_edit": principal.can(Permission.EDIT) and out.status in rules.EDITABLE,
         "labels": BUTTONS,
@@ -153,6 +155,15 @@ def incident_page(
         "kept": kept or {},
     }
     return render(request, "incident.html", context, status)
+
+
+def _pagings(session: Session, incident: Incident) -> dict[str, Any]:
+    """The incident's running pagings, with the names of the people paged."""
+    pagings = notify_service.active_pagings(
+        session, incident_id=incident.id, number=incident.number
+    )
+    names = users_service.refs_by_name(session, {n for p in pagings for n in p.paged})
+    return {"pagings": pagings, "paged_names": {n: r.display_name for n, r in names.items()}}
 
 
 def _moves(

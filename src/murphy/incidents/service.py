@@ -310,10 +310,15 @@ def entries(session: Session, *, incident_id: int) -> Sequence[TimelineEntry]:
     ).all()
 
 
-def get(session: Session, *, incident_id: int) -> Incident:
+def get(session: Session, *, incident_id: int, for_update: bool = False) -> Incident:
     """An incident by id, for the system itself (a timer, a plugin): no scope applies.
-    Never answer a caller with it; callers go through `get_or_raise`."""
-    incident = session.get(Incident, incident_id)
+    Never answer a caller with it; callers go through `get_or_raise`. `for_update`
+    locks it first (take the incident's lock before any of another domain's rows)."""
+    if for_update:
+        stmt = select(Incident).where(Incident.id == incident_id).with_for_update()
+        incident = session.scalar(stmt)
+    else:
+        incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound(f"no incident with id {incident_id}")
     return incident
@@ -546,6 +551,25 @@ def append_entry(
         raise NotFound(f"no incident with id {incident_id}")
     incident.updated_at = at
     return append(session, incident, kind=kind, data=data, actor=actor, at=at)
+
+
+def mark_acknowledged(
+    session: Session,
+    incident: Incident,
+    *,
+    actor: Principal,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Say someone has the incident (stops the acknowledge clock), once; True if this
+    was the acknowledgement. `data` says how (a page acknowledged from its message)."""
+    if incident.acknowledged_at is not None:
+        return False
+    incident.acknowledged_at, incident.acknowledged_by_id = at, actor.id
+    incident.version += 1
+    incident.updated_at = at
+    append(session, incident, kind="acknowledged", data=data or {}, actor=actor, at=at)
+    return True
 
 
 def facts(incident: Incident) -> IncidentFacts:

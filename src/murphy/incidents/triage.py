@@ -107,11 +107,7 @@ def acknowledge(
     """Someone in the control room has seen it (stops the acknowledge clock). Once."""
     incident = service.get_or_raise(session, principal=principal, number=number, for_update=True)
     service.require(principal, Permission.TRIAGE, "acknowledge incidents")
-    if incident.acknowledged_at is None:
-        now = now or utcnow()
-        incident.acknowledged_at, incident.acknowledged_by_id = now, principal.id
-        _touch(incident, now)
-        service.append(session, incident, kind="acknowledged", data={}, actor=principal, at=now)
+    service.mark_acknowledged(session, incident, actor=principal, at=now or utcnow())
     return incident
 
 

@@ -6,22 +6,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from murphy.notify import deliveries, service
+from murphy.notify import deliveries, paging, policies, preferences, service
 from murphy.notify.schemas import (
+    AckLinkOut,
+    ContactMethodIn,
+    ContactMethodOut,
     DeliveryOut,
     DeliveryQuery,
     NotificationsOut,
     OutboxOut,
     OutboxQuery,
+    PagingOut,
+    PolicyIn,
+    PolicyOut,
+    PreferencesIn,
+    PreferencesOut,
     ReadIn,
     RuleIn,
     RuleOut,
     RulePatch,
 )
 from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
+from murphy.web.http import if_match
 
 router = APIRouter(prefix="/api/v1", tags=["escalation"])
 
@@ -117,3 +126,147 @@ async def mark_read(data: ReadIn, principal: CurrentUser, writer: WriterDep) -> 
     """Mark the ones named in `ids` read, or all of them when `ids` is left out."""
     changed = await writer.run(lambda s: deliveries.mark_read(s, principal=principal, ids=data.ids))
     return {"marked": changed}
+
+
+# --- escalation policies and paging ----------------------------------------------------
+
+
+@router.get("/escalation-policies", summary="List escalation policies", tags=["paging"])
+async def list_policies(principal: CurrentUser, reader: ReaderDep) -> list[PolicyOut]:
+    """Every policy: its levels (users, schedules, roles), their timeouts, the repeats."""
+    return await reader.run(lambda s: policies.list_policies(s, principal=principal))
+
+
+@router.post(
+    "/escalation-policies", status_code=201, summary="Add an escalation policy", tags=["paging"]
+)
+async def create_policy(
+    data: PolicyIn, principal: CurrentUser, writer: WriterDep, response: Response
+) -> PolicyOut:
+    """Supervisors and admins. Unknown users, schedules or roles: 422."""
+    out = await writer.run(lambda s: policies.create(s, principal=principal, data=data))
+    response.headers["Location"] = f"/api/v1/escalation-policies/{out.id}"
+    response.headers["ETag"] = f'"{out.version}"'
+    return out
+
+
+@router.get("/escalation-policies/{ref}", summary="An escalation policy", tags=["paging"])
+async def get_policy(
+    ref: str, principal: CurrentUser, reader: ReaderDep, response: Response
+) -> PolicyOut:
+    """By id or name; its ETag is its version (send it back in If-Match to change it)."""
+    out = await reader.run(lambda s: policies.get(s, principal=principal, ref=ref))
+    response.headers["ETag"] = f'"{out.version}"'
+    return out
+
+
+@router.put("/escalation-policies/{ref}", summary="Replace an escalation policy", tags=["paging"])
+async def replace_policy(
+    ref: str,
+    data: PolicyIn,
+    principal: CurrentUser,
+    writer: WriterDep,
+    request: Request,
+    response: Response,
+) -> PolicyOut:
+    """Pagings already running keep the levels they started with. If-Match: 412 if it
+    changed since."""
+    version = if_match(request)
+    out = await writer.run(
+        lambda s: policies.replace(s, principal=principal, ref=ref, data=data, version=version)
+    )
+    response.headers["ETag"] = f'"{out.version}"'
+    return out
+
+
+@router.delete(
+    "/escalation-policies/{ref}", status_code=204, summary="Remove a policy", tags=["paging"]
+)
+async def remove_policy(ref: str, principal: CurrentUser, writer: WriterDep) -> Response:
+    """409 while an escalation rule names it."""
+    await writer.run(lambda s: policies.remove(s, principal=principal, ref=ref))
+    return Response(status_code=204)
+
+
+@router.get("/incidents/{number}/paging", summary="An incident's pagings", tags=["paging"])
+async def incident_paging(
+    number: str, principal: CurrentUser, reader: ReaderDep
+) -> list[PagingOut]:
+    """Each paging: its policy (as copied), state, the level paged last, when it
+    escalates, and who acknowledged."""
+    return await reader.run(lambda s: paging.list_for(s, principal=principal, number=number))
+
+
+@router.post(
+    "/incidents/{number}/paging/acknowledge", summary="Acknowledge a page", tags=["paging"]
+)
+async def acknowledge_page(
+    number: str, principal: CurrentUser, writer: WriterDep
+) -> list[PagingOut]:
+    """I have it: ends the incident's active pagings (and acknowledges the incident).
+    409 when nothing is paging, saying who acknowledged and when."""
+    return await writer.run(
+        lambda s: paging.acknowledge(s, principal=principal, number=number, via="api")
+    )
+
+
+@router.get("/ack/{token}", summary="What an acknowledge link is about", tags=["paging"])
+async def read_ack_link(token: str, reader: ReaderDep) -> AckLinkOut:
+    """No sign-in: the signed link is the credential. 404 for a link that is not valid,
+    410 once it expired. Reading never acknowledges."""
+    return await reader.run(lambda s: paging.read_link(s, token=token))
+
+
+@router.post("/ack/{token}", summary="Acknowledge from a page's link", tags=["paging"])
+async def acknowledge_link(token: str, writer: WriterDep) -> AckLinkOut:
+    """As the person the message was sent to. 409 once the paging ended (someone
+    acknowledged, or the incident ended): a link acknowledges once."""
+    return await writer.run(lambda s: paging.acknowledge_link(s, token=token))
+
+
+# --- how I am reached ------------------------------------------------------------------
+
+
+@router.get("/me/notification-preferences", summary="How I am reached", tags=["notifications"])
+async def my_preferences(principal: CurrentUser, reader: ReaderDep) -> PreferencesOut:
+    """My channels per priority, quiet hours, hourly limit, and contact methods."""
+    return await reader.run(lambda s: preferences.get(s, principal=principal))
+
+
+@router.put(
+    "/me/notification-preferences", summary="Change how I am reached", tags=["notifications"]
+)
+async def put_my_preferences(
+    data: PreferencesIn, principal: CurrentUser, writer: WriterDep
+) -> PreferencesOut:
+    """Replace my preferences (a priority left out keeps its default)."""
+    return await writer.run(lambda s: preferences.put(s, principal=principal, data=data))
+
+
+@router.post(
+    "/me/contact-methods",
+    status_code=201,
+    summary="Add a way to reach me",
+    tags=["notifications"],
+)
+async def add_contact_method(
+    data: ContactMethodIn, principal: CurrentUser, writer: WriterDep
+) -> ContactMethodOut:
+    """An email address, a phone for SMS or voice (+4930123456), or a webhook URL."""
+    return await writer.run(lambda s: preferences.add_method(s, principal=principal, data=data))
+
+
+@router.delete(
+    "/me/contact-methods/{method_id}",
+    status_code=204,
+    summary="Remove a way to reach me",
+    tags=["notifications"],
+)
+async def remove_contact_method(
+    method_id: int, principal: CurrentUser, writer: WriterDep
+) -> Response:
+    """One of mine; another person's is not found."""
+    await writer.run(
+        lambda s: preferences.remove_method(s, principal=principal, method_id=method_id)
+    )
+    return Response(status_code=204)

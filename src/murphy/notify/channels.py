@@ -84,7 +84,7 @@ def builtin(settings: Settings) -> list[Channel]:
 
 
 def _sms_text(message: Outgoing) -> str:
-    return render.sms(message.payload, link=message.link)
+    return render.sms(message.payload, link=message.ack_link or message.link)
 
 
 def _voice_text(message: Outgoing) -> str:
@@ -226,7 +226,9 @@ class WebhookChannel:
         problem = self.problem
         if problem:
             return Result(ok=False, permanent=True, detail=problem)
-        body = render.webhook_body(message.payload, delivery_key=message.key, link=message.link)
+        body = render.webhook_body(
+            message.payload, delivery_key=message.key, link=message.link, ack_link=message.ack_link
+        )
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",

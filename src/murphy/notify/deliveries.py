@@ -26,12 +26,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from murphy.core.clock import utcnow
+from murphy.core.clock import isoformat, utcnow
 from murphy.core.errors import Conflict, NotFound
 from murphy.core.events import Event, emit
-from murphy.notify import render
+from murphy.notify import preferences, render, rules
 from murphy.notify.models import Delivery, DeliveryAttempt, Notification, OutboxMessage
 from murphy.notify.schemas import (
+    DIGEST_EVENT,
     AttemptOut,
     DeliveryOut,
     DeliveryQuery,
@@ -128,14 +129,136 @@ def _route_one(
         channel = str(recipient.get("channel") or "")
         made.append(_delivery(row, f"{row.dedup_key}:{channel}", channel, row.recipient, None, now))
     else:
-        for user in _people(session, row):
+        people = _people(session, row)
+        reach = preferences.reach(session, {u.id: u.email for u in people})
+        sent = _last_hour(session, [u.id for u in people], now)
+        for user in people:
             key = row.dedup_key if row.recipient_kind == "user" else f"{row.dedup_key}>u{user.id}"
             made.append(_in_app(session, row, f"{key}:{IN_APP}", user.id, now))
             notified.add(user.id)
-            if "email" in usable and user.email:
-                made.append(_delivery(row, f"{key}:email", "email", user.email, user.id, now))
+            made += _personal(row, key, user.id, reach[user.id], usable, sent, now)
     session.add_all(made)
     return made
+
+
+def _personal(
+    row: OutboxMessage,
+    key: str,
+    user_id: int,
+    reach: preferences.Reach,
+    usable: set[str],
+    sent: Mapping[tuple[int, str], tuple[int, datetime]],
+    now: datetime,
+) -> list[Delivery]:
+    """One person's deliveries besides the app: each contact method whose channel
+    works and that they want for this priority (a page: their P1 channels), now or
+    held for a digest (their quiet hours, their hourly limit)."""
+    page = bool(row.payload.get("page"))
+    priority = (row.payload.get("incident") or {}).get("priority")
+    wanted = reach.prefs.channels.get(1 if page else priority or rules.UNPRIORITIZED, ())
+    made = []
+    for method_id, channel, address in reach.methods:
+        if channel not in usable or channel not in wanted:
+            continue
+        count, oldest = sent.get((user_id, channel), (0, None))
+        held = rules.hold_until(
+            reach.prefs,
+            priority=priority,
+            page=page,
+            now=now,
+            sent_last_hour=count,
+            oldest_in_hour=oldest,
+        )
+        suffix = channel if method_id == preferences.ACCOUNT_EMAIL else f"{channel}#{method_id}"
+        delivery = _delivery(row, f"{key}:{suffix}", channel, address, user_id, now)
+        if held is not None:
+            delivery.state, delivery.due_at = DeliveryState.HELD.value, held
+        made.append(delivery)
+    return made
+
+
+def _last_hour(
+    session: Session, user_ids: list[int], now: datetime
+) -> dict[tuple[int, str], tuple[int, datetime]]:
+    """Per (user, channel): how many messages went (or are going) out in the last hour,
+    and when the oldest of them was made (what the hourly limit counts)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(_D.c.user_id, _D.c.channel, func.count(), func.min(_D.c.created_at))
+        .where(
+            _D.c.user_id.in_(user_ids),
+            _D.c.channel != IN_APP,
+            _D.c.created_at > now - timedelta(hours=1),
+            _D.c.state.not_in([DeliveryState.HELD.value, DeliveryState.DIGESTED.value]),
+        )
+        .group_by(_D.c.user_id, _D.c.channel)
+    ).all()
+    return {(r[0], r[1]): (int(r[2]), r[3]) for r in rows}
+
+
+# --- digests -------------------------------------------------------------------------
+
+
+def release(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Turn the held deliveries that are due into digests: one message per person,
+    channel and address, listing what waited; returns how many digests were made."""
+    held = session.scalars(
+        select(Delivery)
+        .where(Delivery.state == DeliveryState.HELD.value, Delivery.due_at <= now)
+        .order_by(Delivery.user_id, Delivery.channel, Delivery.address, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    groups: dict[tuple[int | None, str, str], list[Delivery]] = {}
+    for d in held:
+        groups.setdefault((d.user_id, d.channel, d.address), []).append(d)
+    for (user_id, channel, address), waiting in groups.items():
+        _digest(session, user_id, channel, address, waiting, now)
+    session.flush()
+    if groups:
+        emit(session, Event(DELIVERY_EVENT, {}))
+    return len(groups)
+
+
+def _digest(
+    session: Session,
+    user_id: int | None,
+    channel: str,
+    address: str,
+    waiting: list[Delivery],
+    now: datetime,
+) -> None:
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_([d.outbox_id for d in waiting]))
+        .order_by(OutboxMessage.id)
+    ).all()
+    user = users_service.get_by_id(session, user_id) if user_id is not None else None
+    username = user.username if user is not None else ""
+    key = f"digest:u{user_id}:{channel}:{waiting[0].id}"
+    body = render.digest_payload(
+        key=key,
+        occurred_at=isoformat(now),
+        payloads=[m.payload for m in messages],
+        recipient={"kind": "user", "value": username, "channel": channel},
+    )
+    row = OutboxMessage(
+        dedup_key=key,
+        event=DIGEST_EVENT,
+        incident_id=None,
+        rule_id=None,
+        recipient_kind="user",
+        recipient=username,
+        payload=body,
+        state=OutboxState.ROUTED.value,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    session.add(_delivery(row, f"{key}:{channel}", channel, address, user_id, now))
+    for d in waiting:
+        d.state, d.sent_at = DeliveryState.DIGESTED.value, now
 
 
 def _people(session: Session, row: OutboxMessage) -> Sequence[Any]:
@@ -321,13 +444,28 @@ def _next(o: Outcome, policy: RetryPolicy, now: datetime, rand: Any) -> dict[str
 
 
 def next_due(conn: Session | Connection) -> datetime | None:
-    """When the first delivery is due (or its claim runs out), or None."""
+    """When the first delivery is due (or its claim runs out, or a held one goes out in
+    a digest), or None."""
     found: datetime | None = conn.execute(
         select(func.min(_D.c.due_at)).where(
-            _D.c.state.in_([DeliveryState.PENDING.value, DeliveryState.SENDING.value])
+            _D.c.state.in_(
+                [
+                    DeliveryState.PENDING.value,
+                    DeliveryState.SENDING.value,
+                    DeliveryState.HELD.value,
+                ]
+            )
         )
     ).scalar()
     return found
+
+
+def held_due(conn: Session | Connection, now: datetime) -> bool:
+    """Whether a held delivery is due to go out in a digest (one index lookup)."""
+    found = conn.execute(
+        select(_D.c.id).where(_D.c.state == DeliveryState.HELD.value, _D.c.due_at <= now).limit(1)
+    ).scalar()
+    return found is not None
 
 
 def pending_outbox(conn: Session | Connection) -> bool:

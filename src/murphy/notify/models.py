@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from murphy.core.db import Base, UTCDateTime
@@ -104,3 +104,79 @@ class Notification(Base):
     path: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EscalationPolicy(Base):
+    """Who is paged, in which order, and how long each level has to acknowledge."""
+
+    __tablename__ = "escalation_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    # each {"targets": [{"kind": "user"|"schedule"|"role", "name": ..., "id"?: ...}],
+    #       "timeout_minutes": n}
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Paging(Base):
+    """One incident paged by one policy: the policy's levels are copied here when it
+    starts, so editing the policy later does not change a paging already running."""
+
+    __tablename__ = "pagings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id", ondelete="SET NULL")
+    )
+    policy_name: Mapped[str] = mapped_column(String(80))
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the copy
+    repeat: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(48))  # what started it
+    state: Mapped[str] = mapped_column(String(16))  # active|acknowledged|exhausted|stopped
+    level: Mapped[int] = mapped_column(Integer, default=-1)  # paged last (0-based; -1 none yet)
+    round: Mapped[int] = mapped_column(Integer, default=0)  # 0-based pass over the levels
+    paged: Mapped[list[str]] = mapped_column(JSON, default=list)  # who the level reached
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalates_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acked_by: Mapped[str | None] = mapped_column(String(254))
+    acked_via: Mapped[str | None] = mapped_column(String(16))  # link | api | web | incident
+
+
+class ContactMethod(Base):
+    """A way to reach one person besides the app and their account's email: another
+    email address, a phone for SMS or voice, a personal webhook (a pager app)."""
+
+    __tablename__ = "contact_methods"
+    __table_args__ = (UniqueConstraint("user_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms | voice | webhook
+    address: Mapped[str] = mapped_column(String(1000))
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NotifyPreferences(Base):
+    """How one person wants to be reached (no row: the defaults, rules.DEFAULT_PREFS)."""
+
+    __tablename__ = "notify_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    channels: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # {"1": ["email", ...]}
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # local "HH:MM"
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    quiet_from: Mapped[int] = mapped_column(Integer, default=3)
+    hourly_limit: Mapped[int] = mapped_column(Integer, default=10)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,7 +1,9 @@
-"""HTML routes for delivery: the dead-letter list for admins (`/admin/deliveries`, one
-delivery with its tries, "Send again") and each signed-in user's in-app notifications
-(`/notifications`: open one, mark all read). They call the same service functions as the
-JSON API (`deliveries`); the bell in the page header counts the unread ones (web/deps).
+"""HTML routes for delivery and paging: the dead-letter list for admins
+(`/admin/deliveries`, one delivery with its tries, "Send again"), each signed-in user's
+in-app notifications (`/notifications`: open one, mark all read), the page a message's
+acknowledge link opens (`/ack/{token}`: no sign-in, one button), and the incident
+page's "Acknowledge the page". They call the same service functions as the JSON API;
+the bell in the page header counts the unread ones (web/deps).
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from murphy.core.errors import MurphyError
-from murphy.notify import deliveries
+from murphy.core.errors import Conflict, MurphyError
+from murphy.notify import deliveries, paging, preferences
 from murphy.notify.schemas import (
+    ContactMethodIn,
     DeliveryOut,
     DeliveryQuery,
     DeliveryState,
     ExternalChannel,
+    PersonalChannel,
+    PreferencesIn,
 )
 from murphy.sites import service as sites_service
 from murphy.users.schemas import Principal
 from murphy.web.deps import PageUser, SessionDep, check_csrf
-from murphy.web.forms import FormModel, render
+from murphy.web.forms import FormModel, render, validated
 
 router = APIRouter(include_in_schema=False)
 
@@ -236,3 +241,168 @@ def _local(path: str) -> str:
     """`path` if it is a path on this site (never another host), else ''."""
     ok = path.startswith("/") and not path.startswith(("//", "/\\"))
     return path if ok else ""
+
+
+# --- acknowledging a page --------------------------------------------------------------
+
+
+@router.get("/ack/{token}")
+def ack_page(token: str, request: Request, session: SessionDep) -> Response:
+    """What the link is about and one button; opening it acknowledges nothing (mail
+    scanners follow links)."""
+    try:
+        link = paging.read_link(session, token=token)
+    except MurphyError as exc:
+        return _ack_problem(request, exc)
+    return render(request, "ack.html", {"link": link})
+
+
+@router.post("/ack/{token}")
+def ack(token: str, request: Request, session: SessionDep) -> Response:
+    """Acknowledge as the person the message was sent to (the signed link is the
+    credential: no sign-in, no CSRF token to expire at 3 a.m.)."""
+    try:
+        link = paging.acknowledge_link(session, token=token)
+    except MurphyError as exc:
+        session.rollback()
+        found = None
+        if isinstance(exc, Conflict):
+            found = paging.read_link(session, token=token)
+        return _ack_problem(request, exc, found)
+    return render(request, "ack.html", {"link": link, "done": True})
+
+
+@router.post("/incidents/{number}/paging/acknowledge")
+def acknowledge_from_incident(
+    number: str,
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[CsrfForm, Form()],
+) -> Response:
+    """The incident page's "Acknowledge the page"; back to the incident, whose timeline
+    says who acknowledged (also when someone was quicker: nothing is left to do)."""
+    check_csrf(request, form.csrf_token)
+    try:
+        paging.acknowledge(session, principal=principal, number=number, via="web")
+    except Conflict:
+        session.rollback()
+    return RedirectResponse(f"/incidents/{number}#timeline", status_code=303)
+
+
+def _ack_problem(request: Request, exc: MurphyError, link: Any = None) -> Response:
+    titles = {404: "This link is not valid", 410: "This link has expired", 409: "Nothing to do"}
+    context = {
+        "problem": exc.detail,
+        "problem_title": titles.get(exc.status, "Not acknowledged"),
+        "link": link,
+    }
+    return render(request, "ack.html", context, exc.status)
+
+
+# --- how I am reached ------------------------------------------------------------------
+
+REACH = "/settings/reach"
+REACH_LABELS = {"quiet_start": "Quiet hours from", "quiet_end": "Quiet hours until"}
+CHANNEL_LABELS = {c.value: CHANNELS[c.value] for c in PersonalChannel}
+
+
+class MethodForm(FormModel):
+    """Add a contact method."""
+
+    channel: str = ""
+    address: str = ""
+    label: str = ""
+
+
+@router.get(REACH)
+def reach_page(request: Request, session: SessionDep, principal: PageUser) -> Response:
+    """My contact methods, and the channels per priority, quiet hours and hourly limit."""
+    return _reach(request, session, principal)
+
+
+@router.post(REACH)
+async def save_reach(request: Request, session: SessionDep, principal: PageUser) -> Response:
+    """Save the channels per priority, quiet hours and hourly limit."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    try:
+        data = validated(
+            PreferencesIn,
+            REACH_LABELS,
+            channels={p: form.getlist(f"p{p}") for p in range(1, 6)},
+            quiet_start=str(form.get("quiet_start") or "") or None,
+            quiet_end=str(form.get("quiet_end") or "") or None,
+            timezone=str(form.get("timezone") or "UTC"),
+            quiet_from=int(str(form.get("quiet_from") or 3)),
+            hourly_limit=int(str(form.get("hourly_limit") or 10)),
+        )
+        preferences.put(session, principal=principal, data=data)
+    except ValueError:  # a number field that is not one (the browser should not send it)
+        return _reach(request, session, principal, error="Give whole numbers.", status=422)
+    except MurphyError as exc:
+        session.rollback()
+        return _reach(request, session, principal, error=exc.detail, status=exc.status)
+    return RedirectResponse(f"{REACH}?saved=1", status_code=303)
+
+
+@router.post(f"{REACH}/methods")
+def add_method(
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[MethodForm, Form()],
+) -> Response:
+    """Add a way to reach me; a refusal keeps what was typed."""
+    check_csrf(request, form.csrf_token)
+    try:
+        data = validated(
+            ContactMethodIn,
+            REACH_LABELS,
+            channel=form.channel,
+            address=form.address,
+            label=form.label,
+        )
+        preferences.add_method(session, principal=principal, data=data)
+    except MurphyError as exc:
+        session.rollback()
+        typed = {"channel": form.channel, "address": form.address, "label": form.label}
+        return _reach(request, session, principal, error=exc.detail, typed=typed, status=exc.status)
+    return RedirectResponse(f"{REACH}?saved=2", status_code=303)
+
+
+@router.post(f"{REACH}/methods/{{method_id}}/remove")
+def remove_method(
+    method_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: PageUser,
+    form: Annotated[CsrfForm, Form()],
+) -> Response:
+    """Remove one of my contact methods."""
+    check_csrf(request, form.csrf_token)
+    preferences.remove_method(session, principal=principal, method_id=method_id)
+    return RedirectResponse(f"{REACH}?saved=3", status_code=303)
+
+
+SAVED = {"1": "Saved.", "2": "Added.", "3": "Removed."}
+
+
+def _reach(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    error: str = "",
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "nav": "notifications",
+        "prefs": preferences.get(session, principal=principal),
+        "channel_labels": CHANNEL_LABELS,
+        "error": error,
+        "typed": typed or {},
+        "saved": SAVED.get(request.query_params.get("saved", ""), ""),
+    }
+    return render(request, "reach.html", context, status)

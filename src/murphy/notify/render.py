@@ -33,6 +33,8 @@ _EVENT_WORDS = {
     "sla.breached": "service target breached",
     "task.skipped": "mandatory step skipped",
     "ics.declared": "declared a major incident",
+    "incident.paged": "paging you",
+    "incident.unacknowledged": "paged, nobody acknowledged",
 }
 
 
@@ -43,6 +45,9 @@ def what_happened(event: str) -> str:
 
 def headline(payload: Mapping[str, Any]) -> str:
     """One line that says what and how urgent: 'P1 Intrusion reported: Door forced at ...'."""
+    if payload.get("event") == "digest":
+        count = int(payload.get("count") or 0)
+        return f"{count} message{'' if count == 1 else 's'} held for you"
     incident = payload.get("incident") or {}
     parts = []
     if incident.get("priority"):
@@ -67,6 +72,12 @@ def subject(payload: Mapping[str, Any]) -> str:
 
 def facts(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The labelled lines under the headline (only those that have a value)."""
+    if payload.get("event") == "digest":
+        items = list(payload.get("items") or [])
+        rows = [(str(i.get("number") or ""), str(i.get("headline") or "")) for i in items]
+        if payload.get("more"):
+            rows.append(("", f"and {payload['more']} more: see your notifications in Murphy"))
+        return rows
     incident = payload.get("incident") or {}
     change = payload.get("change") or {}
     data = change.get("data") or {}
@@ -81,11 +92,24 @@ def facts(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(
             ("Target", f"{data.get('clock', '')} within {data.get('target_minutes', '?')} min")
         )
+    page = payload.get("page") or {}
+    if page:
+        rows.append(("Page", paged(page)))
+    if payload.get("event") == "incident.unacknowledged":
+        rows.append(("Policy", f"{data.get('policy', '')}: every level paged"))
     if data.get("reason"):
         rows.append(("Reason", str(data["reason"])))
     if incident.get("restricted"):
         rows.append(("Note", "Restricted incident: sign in to read the details."))
     return [(label, value) for label, value in rows if value]
+
+
+def paged(page: Mapping[str, Any]) -> str:
+    """'level 1 of 3 (Night SOC), acknowledge within 5 min'."""
+    level = f"level {page.get('level', '?')} of {page.get('levels', '?')}"
+    if page.get("policy"):
+        level += f" ({page['policy']})"
+    return f"{level}, acknowledge within {page.get('timeout_minutes', '?')} min"
 
 
 def place(value: Mapping[str, Any] | None) -> str:
@@ -143,8 +167,9 @@ def html_body(payload: Mapping[str, Any], *, link: str, ack_link: str | None = N
 
 
 def sms(payload: Mapping[str, Any], *, link: str) -> str:
-    """A text message: the headline, number, site and link, within `SMS_LIMIT`
-    characters of the GSM alphabet (so "..." rather than an ellipsis character)."""
+    """A text message: the headline, number, site and link (a page's: its acknowledge
+    link), within `SMS_LIMIT` characters of the GSM alphabet (so "..." rather than an
+    ellipsis character)."""
     incident = payload.get("incident") or {}
     tail = f" {incident.get('number')} {incident.get('site')} {link}"
     line = _one_line(headline(payload))
@@ -162,9 +187,16 @@ def voice(payload: Mapping[str, Any]) -> str:
     return f"{said} I repeat. {said}"
 
 
-def webhook_body(payload: Mapping[str, Any], *, delivery_key: str, link: str) -> bytes:
-    """The JSON a webhook receives: the outbox payload, its delivery key and the link."""
+def webhook_body(
+    payload: Mapping[str, Any], *, delivery_key: str, link: str, ack_link: str | None = None
+) -> bytes:
+    """The JSON a webhook receives: the outbox payload, its delivery key and the link
+    (a page's also its acknowledge links: `ack_url` for a person's browser, and
+    `ack_api_url` to POST to from a program)."""
     body = {**payload, "delivery_key": delivery_key, "url": link}
+    if ack_link:
+        base, _, token = ack_link.rpartition("/ack/")
+        body["ack_url"], body["ack_api_url"] = ack_link, f"{base}/api/v1/ack/{token}"
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -209,3 +241,36 @@ def _cut(text: str, limit: int) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+DIGEST_ITEMS = 20  # messages listed in one digest; the rest are counted
+
+
+def digest_payload(
+    *,
+    key: str,
+    occurred_at: str,
+    payloads: list[Mapping[str, Any]],
+    recipient: Mapping[str, Any],
+) -> dict[str, Any]:
+    """One message for several that waited (quiet hours, an hourly limit): each one's
+    headline and incident number, the first `DIGEST_ITEMS` of them."""
+    items = [
+        {
+            "number": (p.get("incident") or {}).get("number"),
+            "headline": headline(p),
+            "path": (p.get("incident") or {}).get("path"),
+        }
+        for p in payloads[:DIGEST_ITEMS]
+    ]
+    return {
+        "schema": 1,
+        "event": "digest",
+        "dedup_key": key,
+        "occurred_at": occurred_at,
+        "count": len(payloads),
+        "more": max(0, len(payloads) - DIGEST_ITEMS),
+        "items": items,
+        "path": "/notifications",
+        "recipient": dict(recipient),
+    }

@@ -3,13 +3,17 @@ the dedup key and the payload. No session, no I/O."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from murphy.core.errors import ValidationFailed
+from murphy.core.errors import Gone, NotFound, ValidationFailed
 from murphy.notify.schemas import (
     EVENTS,
     PAYLOAD_SCHEMA,
@@ -135,6 +139,8 @@ def stored_recipient(recipient: RecipientIn) -> tuple[RecipientKind, str]:
         return RecipientKind.ROLE, recipient.role.lower()
     if recipient.user:
         return RecipientKind.USER, recipient.user.lower()
+    if recipient.policy:
+        return RecipientKind.POLICY, recipient.policy
     address = recipient.external or ""
     channel_of(address)
     return RecipientKind.EXTERNAL, address
@@ -163,9 +169,13 @@ def payload(
     change: dict[str, Any],
     recipient: dict[str, Any],
     rules: Iterable[RuleView],
+    page: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The message body delivery works from (docs/outbox.md, schema 1)."""
+    """The message body delivery works from (docs/outbox.md, schema 1); a page's
+    messages also carry `page` (which paging, level and deadline)."""
+    extra = {"page": page} if page is not None else {}
     return {
+        **extra,
         "schema": PAYLOAD_SCHEMA,
         "event": event,
         "dedup_key": key,
@@ -190,3 +200,148 @@ def pair(stored: dict[str, str]) -> tuple[RecipientKind, str]:
     """A stored recipient ({"role": ...}) as a (kind, value) pair."""
     ((kind, value),) = stored.items()
     return RecipientKind(kind), value
+
+
+# --- paging ----------------------------------------------------------------------------
+
+
+def next_step(level: int, round_: int, *, levels: int, repeat: int) -> tuple[int, int] | None:
+    """The (level, round) to page after (`level`, `round_`), both 0-based: the first
+    level when nothing was paged yet (level -1), the next level, the first level again
+    while repeats remain, or None when every level of every round was paged."""
+    if level < 0:
+        return 0, 0
+    if level + 1 < levels:
+        return level + 1, round_
+    if round_ < repeat:
+        return 0, round_ + 1
+    return None
+
+
+def ack_token(key: bytes, delivery_id: int, expires: datetime) -> str:
+    """The acknowledge link's token for one delivery: `{id}.{expiry}.{signature}`, the
+    signature an HMAC-SHA256 (first 128 bits, base64url) over the id and expiry."""
+    exp = int(expires.timestamp())
+    return f"{delivery_id}.{exp}.{_ack_signature(key, delivery_id, exp)}"
+
+
+def read_ack_token(key: bytes, token: str, *, now: datetime) -> int:
+    """The delivery id a token was made for; NotFound when it is not one of ours (no
+    hint why), Gone when it expired."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise NotFound("this acknowledge link is not valid")
+    delivery_id, exp = int(parts[0]), int(parts[1])
+    if not hmac.compare_digest(parts[2], _ack_signature(key, delivery_id, exp)):
+        raise NotFound("this acknowledge link is not valid")
+    if now.timestamp() >= exp:
+        raise Gone(
+            "this acknowledge link has expired: open the incident in Murphy to acknowledge it"
+        )
+    return delivery_id
+
+
+def ack_expiry(token: str) -> datetime:
+    """When a well-formed token expires (read after `read_ack_token` accepted it)."""
+    return datetime.fromtimestamp(int(token.split(".")[1]), tz=UTC)
+
+
+def _ack_signature(key: bytes, delivery_id: int, exp: int) -> str:
+    mac = hmac.new(key, f"murphy-ack:{delivery_id}:{exp}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
+
+
+# --- each person's preferences -------------------------------------------------------------
+
+PERSONAL_CHANNELS = ("email", "sms", "voice", "webhook")
+DEFAULT_CHANNELS: dict[int, tuple[str, ...]] = {
+    1: PERSONAL_CHANNELS,
+    2: PERSONAL_CHANNELS,
+    3: ("email",),
+    4: ("email",),
+    5: ("email",),
+}
+UNPRIORITIZED = 3  # an incident without a priority yet counts as P3
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """How one person wants to be reached: the channels per priority, quiet hours (local
+    "HH:MM" to "HH:MM" in `timezone`, none when `quiet` is None) that hold messages of
+    `quiet_from` priority and lower back for a digest, and at most `hourly_limit`
+    messages per channel an hour (more wait for a digest). Pages and P1 always go now."""
+
+    channels: Mapping[int, tuple[str, ...]]
+    quiet: tuple[str, str] | None = None
+    timezone: str = "UTC"
+    quiet_from: int = 3
+    hourly_limit: int = 10
+
+
+DEFAULT_PREFS = Prefs(channels=DEFAULT_CHANNELS)
+
+
+def check_address(channel: str, address: str) -> str:
+    """A contact method's address, checked for its channel (phones in international
+    form, webhooks http(s) URLs)."""
+    value = address.strip()
+    if channel not in PERSONAL_CHANNELS:
+        raise ValidationFailed(
+            f"unknown channel {channel!r}: choose one of {', '.join(PERSONAL_CHANNELS)}"
+        )
+    if channel == "email" and not _EMAIL.match(value):
+        raise ValidationFailed(f"{address!r} is not an email address")
+    if channel in ("sms", "voice") and not _PHONE.match(value):
+        raise ValidationFailed(
+            f"{address!r} is not a phone number in international form, e.g. +4930123456"
+        )
+    if channel == "webhook" and not _URL.match(value):
+        raise ValidationFailed(f"{address!r} is not an http(s) URL")
+    return value
+
+
+def hold_until(
+    prefs: Prefs,
+    *,
+    priority: int | None,
+    page: bool,
+    now: datetime,
+    sent_last_hour: int,
+    oldest_in_hour: datetime | None,
+) -> datetime | None:
+    """When a message to this person on one channel may go: None for now, or the time
+    it is held until (the end of their quiet hours, or when their hourly limit frees
+    up), to go out then in a digest. Pages and P1 are never held."""
+    p = priority or UNPRIORITIZED
+    if page or p == 1:
+        return None
+    release: datetime | None = None
+    if prefs.quiet is not None and p >= prefs.quiet_from:
+        release = quiet_end(prefs.quiet, prefs.timezone, now)
+    if sent_last_hour >= prefs.hourly_limit and oldest_in_hour is not None:
+        freed = oldest_in_hour + timedelta(hours=1)
+        release = max(release, freed) if release is not None else freed
+    return release
+
+
+def quiet_end(window: tuple[str, str], timezone: str, now: datetime) -> datetime | None:
+    """The end of the quiet window `now` is in (an aware UTC time), or None when `now`
+    is outside it. A window whose end is not after its start runs past midnight."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    start, end = (_minutes(t) for t in window)
+    at = local.hour * 60 + local.minute
+    if start == end:
+        return None
+    overnight = end <= start
+    inside = (start <= at or at < end) if overnight else (start <= at < end)
+    if not inside:
+        return None
+    day = local.date() + timedelta(days=1 if overnight and at >= start else 0)
+    ends = datetime.combine(day, time(end // 60, end % 60), tzinfo=zone)
+    return ends.astimezone(UTC)
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)

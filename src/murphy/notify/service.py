@@ -22,13 +22,15 @@ from murphy.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from murphy.core.events import Event, emit
 from murphy.incidents import service as incidents_service
 from murphy.incidents.schemas import Change, IncidentFacts
-from murphy.notify import rules
-from murphy.notify.models import EscalationRule, OutboxMessage
+from murphy.notify import policies, rules
+from murphy.notify.models import EscalationRule, OutboxMessage, Paging
 from murphy.notify.rules import RuleView
 from murphy.notify.schemas import (
     OutboxOut,
     OutboxQuery,
     OutboxState,
+    PagingOut,
+    PagingState,
     RecipientIn,
     RecipientKind,
     RuleIn,
@@ -135,14 +137,16 @@ def outbox(
     ]
 
 
-def on_change(session: Session, *, change: Change) -> int:
+def on_change(session: Session, *, change: Change) -> builtins.list[tuple[str, str]]:
     """Write one outbox row per recipient of each event this change is, for every
-    active rule that matches (and the built-in ones). Returns how many were written."""
+    active rule that matches (and the built-in ones). Returns the escalation policies
+    the matching rules name, as (event, policy name): paging starts them."""
     events = rules.events_for(change.kind, change.data)
     if not events:
-        return 0
+        return []
     active, facts = _active(session), change.incident
     plan: Plan = []
+    pages: builtins.list[tuple[str, str]] = []
     site = ""
     for event in events:
         candidates = [r for r in active if event in r.events]
@@ -157,9 +161,29 @@ def on_change(session: Session, *, change: Change) -> int:
             and _type_ok(session, r, facts.type_id)
         ]
         who = rules.recipients_of(matched, builtin)
+        for kind, value in [r for r in who if r[0] is RecipientKind.POLICY]:
+            pages.append((event, value))
+            del who[(kind, value)]
         if who:
             plan.append((event, who))
-    return _write(session, change, site, plan) if plan else 0
+    if plan:
+        _write(session, change, site, plan)
+    return pages
+
+
+def send(
+    session: Session,
+    *,
+    change: Change,
+    event: str,
+    recipients: Sequence[tuple[RecipientKind, str]],
+    page: dict[str, Any] | None = None,
+) -> builtins.list[OutboxMessage]:
+    """Write one outbox row per recipient for an event the system raises itself (a
+    page, a page nobody acknowledged), keyed by `change` (its timeline entry)."""
+    site = sites_service.get_by_ids(session, [change.incident.site_id])[change.incident.site_id]
+    plan: Plan = [(event, {r: [] for r in recipients})]
+    return _write(session, change, site.code, plan, page=page) if recipients else []
 
 
 def require_admin(principal: Principal, what: str) -> None:
@@ -206,6 +230,10 @@ def _check_recipient(session: Session, kind: RecipientKind, value: str) -> None:
         raise ValidationFailed(f"unknown role {value!r}: choose one of {names}")
     if kind is RecipientKind.USER and users_service.get(session, username=value) is None:
         raise ValidationFailed(f"unknown user {value!r}: see GET /api/v1/users")
+    if kind is RecipientKind.POLICY and policies.by_name(session, value) is None:
+        raise ValidationFailed(
+            f"unknown escalation policy {value!r}: see GET /api/v1/escalation-policies"
+        )
 
 
 def _check_name(session: Session, name: str, rule_id: int | None) -> None:
@@ -276,9 +304,16 @@ class _About:
     site: str
     incident: dict[str, Any]
     said: dict[str, Any]
+    page: dict[str, Any] | None = None
 
 
-def _write(session: Session, change: Change, site: str, plan: Plan) -> int:
+def _write(
+    session: Session,
+    change: Change,
+    site: str,
+    plan: Plan,
+    page: dict[str, Any] | None = None,
+) -> builtins.list[OutboxMessage]:
     facts = change.incident
     incident = incidents_service.get(session, incident_id=facts.id)
     seq = change.seq
@@ -286,7 +321,7 @@ def _write(session: Session, change: Change, site: str, plan: Plan) -> int:
     said = {"kind": change.kind, "seq": seq, "actor": change.actor, "data": change.data}
     if facts.clearance is not None:
         shown, said = rules.restricted_view(shown, said)
-    about = _About(change=change, seq=seq, site=site, incident=shown, said=said)
+    about = _About(change=change, seq=seq, site=site, incident=shown, said=said, page=page)
     rows = [
         _message(session, about, event, recipient, named_by)
         for event, who in plan
@@ -294,7 +329,7 @@ def _write(session: Session, change: Change, site: str, plan: Plan) -> int:
     ]
     session.add_all(rows)
     emit(session, Event("outbox.pending", {"count": len(rows), "number": facts.number}))
-    return len(rows)
+    return rows
 
 
 def _message(
@@ -319,6 +354,7 @@ def _message(
         change=said,
         recipient=who,
         rules=named_by,
+        page=about.page,
     )
     return OutboxMessage(
         dedup_key=key,
@@ -384,3 +420,34 @@ def _incident_view(
         "path": f"/incidents/{facts.number}",
         "api_path": f"/api/v1/incidents/{facts.number}",
     }
+
+
+def active_pagings(session: Session, *, incident_id: int, number: str) -> builtins.list[PagingOut]:
+    """The incident's pagings still running (for the incident page: who is being paged,
+    and a button to acknowledge). The caller has checked that its user may see it."""
+    rows = session.scalars(
+        select(Paging)
+        .where(Paging.incident_id == incident_id, Paging.state == PagingState.ACTIVE.value)
+        .order_by(Paging.id)
+    )
+    return [paging_out(p, number) for p in rows]
+
+
+def paging_out(paging: Paging, number: str) -> PagingOut:
+    """A paging as the API shows it."""
+    return PagingOut(
+        id=paging.id,
+        incident=number,
+        policy=paging.policy_name,
+        state=PagingState(paging.state),
+        level=paging.level + 1,
+        round=paging.round + 1,
+        paged=paging.paged,
+        levels=policies.levels_out(paging.levels),
+        repeat=paging.repeat,
+        started_at=paging.started_at,
+        escalates_at=paging.escalates_at,
+        ended_at=paging.ended_at,
+        acknowledged_by=paging.acked_by,
+        acknowledged_via=paging.acked_via,
+    )

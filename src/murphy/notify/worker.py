@@ -33,7 +33,7 @@ from murphy.core.db import Database
 from murphy.core.events import Event, EventBus
 from murphy.core.rounds import Rounds
 from murphy.core.writer import Writer
-from murphy.notify import deliveries
+from murphy.notify import deliveries, paging, rules
 from murphy.notify.channels import Channel, Outgoing, Result
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Deliverer(Rounds):
         policy: deliveries.RetryPolicy | None = None,
         batch: int = 100,
         poll: float = 1.0,
+        ack_hours: float = 24.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(name="murphy-delivery", bus=bus)
@@ -72,6 +73,8 @@ class Deliverer(Rounds):
         self.batch = batch
         self.poll = poll
         self.clock = clock
+        self.ack_ttl = timedelta(hours=ack_hours)
+        self._ack_key: bytes | None = None  # signs acknowledge links (read on first page)
         self.sent = 0  # sends that succeeded
         self.failed = 0  # sends that did not
         self._inflight: set[asyncio.Task[None]] = set()
@@ -90,6 +93,7 @@ class Deliverer(Rounds):
         how many sends were made (for `murphy worker --once` and tests)."""
         total = 0
         while True:
+            await self.writer.run(partial(deliveries.release, now=self.clock()))
             await self._route_all()
             claimed = await self._claim()
             total += claimed
@@ -102,6 +106,8 @@ class Deliverer(Rounds):
     async def _round(self) -> float:
         """One pass: record, route, claim. The delay before the next pass."""
         await self._record()
+        if await asyncio.to_thread(self._held_due):
+            await self.writer.run(partial(deliveries.release, now=self.clock()))
         routed = await self._route_all()
         free = self.concurrency - len(self._inflight)
         claimed = await self._claim() if free > 0 else 0
@@ -135,6 +141,8 @@ class Deliverer(Rounds):
                 deliveries.claim, now=self.clock(), limit=min(free, self.batch), lease=self.lease
             )
         )
+        if self._ack_key is None and any(item.payload.get("page") for item in claimed):
+            self._ack_key = await self.writer.run(paging.ack_key)
         loop = asyncio.get_running_loop()
         for item in claimed:
             task = loop.create_task(self._send(item), name=f"murphy-send-{item.id}")
@@ -153,7 +161,8 @@ class Deliverer(Rounds):
             address=item.address,
             attempt=item.attempt,
             payload=item.payload,
-            link=f"{self.public_url}{incident.get('path') or '/'}",
+            link=f"{self.public_url}{incident.get('path') or item.payload.get('path') or '/'}",
+            ack_link=self._ack_link(item),
         )
         if channel is None:
             result = Result(ok=False, permanent=True, detail=f"no channel {item.channel!r}")
@@ -181,6 +190,13 @@ class Deliverer(Rounds):
         )
         self.wake()
 
+    def _ack_link(self, item: deliveries.Claimed) -> str | None:
+        """The signed one-click acknowledge link of a page (None for other messages)."""
+        if not item.payload.get("page") or self._ack_key is None:
+            return None
+        token = rules.ack_token(self._ack_key, item.id, self.clock() + self.ack_ttl)
+        return f"{self.public_url}/ack/{token}"
+
     async def _record(self) -> None:
         done, self._done = self._done, []
         if not done:
@@ -202,6 +218,10 @@ class Deliverer(Rounds):
     def _outbox_waiting(self) -> bool:
         with self.db.engine.connect() as conn:
             return deliveries.pending_outbox(conn)
+
+    def _held_due(self) -> bool:
+        with self.db.engine.connect() as conn:
+            return deliveries.held_due(conn, self.clock())
 
     def _peek(self) -> datetime | None:
         with self.db.engine.connect() as conn:
@@ -242,4 +262,5 @@ def from_settings(
             base_seconds=settings.delivery_retry_seconds,
             cap_seconds=settings.delivery_retry_max_seconds,
         ),
+        ack_hours=settings.ack_link_hours,
     )

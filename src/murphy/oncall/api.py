@@ -1,5 +1,6 @@
 """JSON routes of on-call schedules: who is on call now or at T, shifts, overrides, and
-a person's shifts as an iCalendar feed. Reads go to the reader; changes to the writer."""
+a person's shifts as an iCalendar feed, also at a secret URL that needs no sign-in (for
+calendar apps, which cannot send a token). Reads go to the reader; changes to the writer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import AwareDatetime
 
 from murphy.oncall import service
 from murphy.oncall.schemas import (
+    NewFeedOut,
     OnCallOut,
     OverrideIn,
     OverrideOut,
@@ -17,10 +19,11 @@ from murphy.oncall.schemas import (
     ScheduleOut,
     ShiftOut,
 )
-from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
+from murphy.web.deps import CurrentUser, ReaderDep, SettingsDep, WriterDep
 from murphy.web.http import if_match
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
+feeds = APIRouter(tags=["on-call"])  # the secret calendar links, outside /api/v1
 
 At = Annotated[
     AwareDatetime | None,
@@ -142,4 +145,40 @@ async def shifts_calendar(username: str, principal: CurrentUser, reader: ReaderD
         text,
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{username}-on-call.ics"'},
+    )
+
+
+@router.post("/users/me/calendar-feed", status_code=201, summary="Make my secret calendar link")
+async def create_calendar_feed(
+    principal: CurrentUser, writer: WriterDep, settings: SettingsDep
+) -> NewFeedOut:
+    """A URL of your shifts (as `shifts.ics`) that a calendar app can subscribe to without
+    signing in: the secret is in the URL, so treat it as a password. Shown this once;
+    asking again makes a new one and the old one stops working."""
+    return await writer.run(
+        lambda s: service.create_feed(s, principal=principal, public_url=settings.public_url)
+    )
+
+
+@router.delete("/users/me/calendar-feed", status_code=204, summary="Stop my secret calendar link")
+async def revoke_calendar_feed(principal: CurrentUser, writer: WriterDep) -> Response:
+    """The link stops working at once (404). Nothing to stop is no error."""
+    await writer.run(lambda s: service.revoke_feed(s, principal=principal))
+    return Response(status_code=204)
+
+
+@feeds.get(
+    service.FEED_PATH,
+    summary="A person's shifts at their secret calendar link",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such link"}},
+)
+async def calendar_feed(token: str, reader: ReaderDep) -> Response:
+    """No sign-in: the token in the URL is the credential. An unknown or stopped link is
+    404, with no hint which."""
+    text = await reader.run(lambda s: service.feed_calendar(s, token=token))
+    return Response(
+        text,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
     )

@@ -124,3 +124,17 @@ class ScheduleOut(BaseModel):
     overrides: list[OverrideOut]
     on_call: OnCallOut
     version: int
+
+
+class FeedOut(BaseModel):
+    """A person's secret calendar link as stored: how its token starts and when it was
+    made (the token itself is shown only once, when it is made)."""
+
+    prefix: str
+    created_at: dt.datetime
+
+
+class NewFeedOut(FeedOut):
+    """A calendar link just made: the URL to subscribe to, shown this once."""
+
+    url: str

@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from murphy.core import security
 from murphy.core.clock import utcnow
 from murphy.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from murphy.oncall import rules
-from murphy.oncall.models import OnCallOverride, OnCallSchedule
+from murphy.oncall.models import CalendarFeed, OnCallOverride, OnCallSchedule
 from murphy.oncall.schemas import (
     MAX_RANGE_DAYS,
+    FeedOut,
     LayerIn,
     LayerOut,
+    NewFeedOut,
     OnCallOut,
     OverrideIn,
     OverrideOut,
@@ -35,6 +38,8 @@ from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal, UserRef
 
 LOOKAHEAD = timedelta(days=400)  # how far "since" and "until" look (a yearly rotation's shift)
+FEED_PREFIX = "cal_"  # a calendar link's token starts so, to be recognised where it leaks
+FEED_PATH = "/calendar/{token}.ics"  # served without sign-in: the token is the secret
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -106,20 +111,56 @@ def calendar(
     user = users_service.get(session, username=username)
     if user is None:
         raise NotFound(f"no user {username!r}")
+    return _calendar(session, user, now or utcnow())
+
+
+# --- secret calendar links -------------------------------------------------------------
+
+
+def feed(session: Session, *, principal: Principal) -> FeedOut | None:
+    """The caller's calendar link as stored (how it starts, when made), if they have one."""
+    row = session.get(CalendarFeed, principal.id)
+    return FeedOut(prefix=row.prefix, created_at=row.created_at) if row else None
+
+
+def create_feed(
+    session: Session, *, principal: Principal, public_url: str, now: datetime | None = None
+) -> NewFeedOut:
+    """A new secret calendar link of the caller's shifts, shown this once; it replaces
+    the old one, which stops working. Only the token's SHA-256 is stored."""
+    token = security.new_token(FEED_PREFIX)
     moment = now or utcnow()
-    start = moment - timedelta(days=7)
-    mine = user_shifts(
-        session, username=username, start=start, end=start + timedelta(days=MAX_RANGE_DAYS)
+    row = session.get(CalendarFeed, principal.id)
+    if row is None:
+        row = CalendarFeed(user_id=principal.id)
+        session.add(row)
+    row.digest, row.prefix, row.created_at = security.digest(token), token[:12], moment
+    session.flush()
+    url = f"{public_url.rstrip('/')}{FEED_PATH.format(token=token)}"
+    return NewFeedOut(prefix=row.prefix, created_at=moment, url=url)
+
+
+def revoke_feed(session: Session, *, principal: Principal) -> bool:
+    """Stop the caller's calendar link; whether there was one."""
+    row = session.get(CalendarFeed, principal.id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def feed_calendar(session: Session, *, token: str, now: datetime | None = None) -> str:
+    """The calendar of the person whose link `token` is (as `calendar`). An unknown or
+    stopped link, or one of a deactivated user, is NotFound, with no hint which."""
+    user_id = session.scalar(
+        select(CalendarFeed.user_id).where(CalendarFeed.digest == security.digest(token))
     )
-    as_rules = [
-        rules.Shift(s.user.username, s.start, s.end, f"{s.schedule} ({s.source})") for s in mine
-    ]
-    return rules.ical(
-        as_rules,
-        calendar_name=user.display_name or username,
-        uid_prefix=f"oncall-{user.id}",
-        now=moment,
-    )
+    ref = users_service.refs(session, [user_id]).get(user_id) if user_id else None
+    user = users_service.get(session, username=ref.username) if ref else None
+    if user is None or not user.is_active:
+        raise NotFound("no such calendar")
+    return _calendar(session, user, now or utcnow())
 
 
 # --- changing --------------------------------------------------------------------------
@@ -232,6 +273,23 @@ def remove_override(session: Session, *, principal: Principal, ref: str, overrid
 
 
 # --- internals -------------------------------------------------------------------------
+
+
+def _calendar(session: Session, user: Any, moment: datetime) -> str:
+    """The person's shifts from a week before `moment` to 92 days ahead, as iCalendar."""
+    start = moment - timedelta(days=7)
+    mine = user_shifts(
+        session, username=user.username, start=start, end=start + timedelta(days=MAX_RANGE_DAYS)
+    )
+    as_rules = [
+        rules.Shift(s.user.username, s.start, s.end, f"{s.schedule} ({s.source})") for s in mine
+    ]
+    return rules.ical(
+        as_rules,
+        calendar_name=user.display_name or user.username,
+        uid_prefix=f"oncall-{user.id}",
+        now=moment,
+    )
 
 
 def _require_staff(principal: Principal) -> None:

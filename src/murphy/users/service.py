@@ -107,6 +107,11 @@ def get(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+def get_by_id(session: Session, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return session.get(User, user_id)
+
+
 def get_or_raise(session: Session, *, username: str) -> User:
     """The user with this name, or NotFound."""
     user = get(session, username=username)

@@ -39,6 +39,36 @@ def soon(value: datetime | None, tz: str = "UTC", now: datetime | None = None) -
     return local_time(value, tz, fmt)
 
 
+def relative(value: datetime | None, tz: str = "UTC", now: datetime | None = None) -> str:
+    """A time near now, as people say it, in the zone `tz`: '08:00 today', '08:00
+    tomorrow', '22:00 yesterday', otherwise with its date: 'Mon 7 Dec 08:00'."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz)
+    local = value.astimezone(zone)
+    days = (local.date() - (now or datetime.now(UTC)).astimezone(zone).date()).days
+    words = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+    if days in words:
+        return f"{local:%H:%M} {words[days]}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def within(value: datetime | None, now: datetime | None = None) -> str:
+    """How long until a time, briefly: 'in 45 min', 'in 3 h 20 min', 'in 4 d'."""
+    if value is None:
+        return ""
+    seconds = int((value - (now or datetime.now(UTC))).total_seconds())
+    if seconds <= 0:
+        return "now"
+    mins = -(-seconds // 60)  # rounded up: 'in 1 min' until the very moment
+    if mins < 60:
+        return f"in {mins} min"
+    if mins < 24 * 60:
+        hours, rest = divmod(mins, 60)
+        return f"in {hours} h {rest} min" if rest and hours < 10 else f"in {hours} h"
+    return f"in {mins // (24 * 60)} d"
+
+
 def day(value: datetime | None, tz: str = "UTC") -> str:
     """The date in the site's zone, spelled for reading: 'Sat 28 Nov 2026'."""
     return local_time(value, tz, "%a %d %b %Y")
@@ -150,6 +180,8 @@ def make(templates: Jinja2Templates) -> Jinja2Templates:
         "zoned": zoned,
         "clock": clock,
         "soon": soon,
+        "relative": relative,
+        "within": within,
         "day": day,
         "input_value": input_value,
         "iso": iso,
