@@ -155,9 +155,10 @@ def _personal(
     held for a digest (their quiet hours, their hourly limit)."""
     page = bool(row.payload.get("page"))
     priority = (row.payload.get("incident") or {}).get("priority")
-    wanted = reach.prefs.channels.get(1 if page else priority or rules.UNPRIORITIZED, ())
+    wanted = rules.channels_for(reach.prefs, priority=priority, page=page)
     made = []
-    for method_id, channel, address in reach.methods:
+    for method in reach.methods:
+        channel = method.channel
         if channel not in usable or channel not in wanted:
             continue
         count, oldest = sent.get((user_id, channel), (0, None))
@@ -169,8 +170,8 @@ def _personal(
             sent_last_hour=count,
             oldest_in_hour=oldest,
         )
-        suffix = channel if method_id == preferences.ACCOUNT_EMAIL else f"{channel}#{method_id}"
-        delivery = _delivery(row, f"{key}:{suffix}", channel, address, user_id, now)
+        suffix = channel if method.id == preferences.ACCOUNT_EMAIL else f"{channel}#{method.id}"
+        delivery = _delivery(row, f"{key}:{suffix}", channel, method.address, user_id, now)
         if held is not None:
             delivery.state, delivery.due_at = DeliveryState.HELD.value, held
         made.append(delivery)

@@ -58,10 +58,6 @@ CHANNELS = {
 }
 
 
-class CsrfForm(FormModel):
-    """A form that posts nothing but its CSRF token."""
-
-
 class BackForm(FormModel):
     """Send again: the tab and channel to come back to."""
 
@@ -206,7 +202,7 @@ def notifications_page(request: Request, session: SessionDep, principal: PageUse
 
 @router.post(f"{NOTIFICATIONS}/read")
 def mark_all_read(
-    request: Request, session: SessionDep, principal: PageUser, form: Annotated[CsrfForm, Form()]
+    request: Request, session: SessionDep, principal: PageUser, form: Annotated[FormModel, Form()]
 ) -> Response:
     """Mark every one of my notifications read."""
     check_csrf(request, form.csrf_token)
@@ -220,7 +216,7 @@ def open_notification(
     request: Request,
     session: SessionDep,
     principal: PageUser,
-    form: Annotated[CsrfForm, Form()],
+    form: Annotated[FormModel, Form()],
 ) -> Response:
     """Mark one of my notifications read and go to its incident."""
     check_csrf(request, form.csrf_token)
@@ -278,7 +274,7 @@ def acknowledge_from_incident(
     request: Request,
     session: SessionDep,
     principal: PageUser,
-    form: Annotated[CsrfForm, Form()],
+    form: Annotated[FormModel, Form()],
 ) -> Response:
     """The incident page's "Acknowledge the page"; back to the incident, whose timeline
     says who acknowledged (also when someone was quicker: nothing is left to do)."""
@@ -377,7 +373,7 @@ def remove_method(
     request: Request,
     session: SessionDep,
     principal: PageUser,
-    form: Annotated[CsrfForm, Form()],
+    form: Annotated[FormModel, Form()],
 ) -> Response:
     """Remove one of my contact methods."""
     check_csrf(request, form.csrf_token)

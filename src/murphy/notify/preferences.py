@@ -32,10 +32,20 @@ ACCOUNT_EMAIL = 0  # the id a person's account email has among their contact met
 
 
 @dataclass(frozen=True)
+class Method:
+    """One way to reach a person (`id` ACCOUNT_EMAIL: their account's email)."""
+
+    id: int
+    channel: str
+    address: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Reach:
     """Everything routing needs about one person: where, and how they want it."""
 
-    methods: tuple[tuple[int, str, str], ...]  # (method id, channel, address)
+    methods: tuple[Method, ...]
     prefs: rules.Prefs
 
 
@@ -109,14 +119,15 @@ def reach(session: Session, emails: dict[int, str]) -> dict[int, Reach]:
     """How to reach each of these users (id: account email, '' for none): that email
     and their contact methods, and their preferences (two queries for any number)."""
     user_ids = builtins.list(emails)
-    methods: dict[int, builtins.list[tuple[int, str, str]]] = {
-        u: [(ACCOUNT_EMAIL, "email", e)] if e else [] for u, e in emails.items()
+    methods: dict[int, builtins.list[Method]] = {
+        u: [Method(ACCOUNT_EMAIL, "email", e, "Account email")] if e else []
+        for u, e in emails.items()
     }
     for m in session.scalars(
         select(ContactMethod).where(ContactMethod.user_id.in_(user_ids)).order_by(ContactMethod.id)
     ):
-        if (m.channel, m.address) not in {(c, a) for _, c, a in methods[m.user_id]}:
-            methods[m.user_id].append((m.id, m.channel, m.address))
+        if (m.channel, m.address) != ("email", emails[m.user_id]):  # the account's, again
+            methods[m.user_id].append(Method(m.id, m.channel, m.address, m.label))
     stored = {
         p.user_id: p
         for p in session.scalars(
@@ -143,10 +154,6 @@ def _out(session: Session, user_id: int) -> PreferencesOut:
     user = users_service.get_by_id(session, user_id)
     found = reach(session, {user_id: user.email if user is not None else ""})[user_id]
     prefs = found.prefs
-    labels = {
-        m.id: m.label
-        for m in session.scalars(select(ContactMethod).where(ContactMethod.user_id == user_id))
-    }
     return PreferencesOut(
         channels={p: builtins.list(c) for p, c in sorted(prefs.channels.items())},
         quiet_start=prefs.quiet[0] if prefs.quiet else None,
@@ -156,11 +163,8 @@ def _out(session: Session, user_id: int) -> PreferencesOut:
         hourly_limit=prefs.hourly_limit,
         methods=[
             ContactMethodOut(
-                id=i,
-                channel=PersonalChannel(c),
-                address=a,
-                label="Account email" if i == ACCOUNT_EMAIL else labels.get(i, ""),
+                id=m.id, channel=PersonalChannel(m.channel), address=m.address, label=m.label
             )
-            for i, c, a in found.methods
+            for m in found.methods
         ],
     )

@@ -300,6 +300,12 @@ def check_address(channel: str, address: str) -> str:
     return value
 
 
+def channels_for(prefs: Prefs, *, priority: int | None, page: bool) -> tuple[str, ...]:
+    """The channels a person wants a message on besides the app: those of its priority
+    (an incident without one counts as P3); a page, those of a P1."""
+    return prefs.channels.get(1 if page else priority or UNPRIORITIZED, ())
+
+
 def hold_until(
     prefs: Prefs,
     *,

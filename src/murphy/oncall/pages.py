@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
-from murphy.core.errors import MurphyError, PermissionDenied, ValidationFailed
+from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.oncall import rules, service, views
 from murphy.oncall.schemas import NewFeedOut, OverrideIn
 from murphy.users.schemas import Permission, Principal
@@ -29,10 +29,6 @@ router = APIRouter(include_in_schema=False)
 
 PATH = "/on-call"
 LABELS = {"user": "Who takes over", "start": "Start", "end": "End", "reason": "Reason"}
-
-
-class CsrfForm(FormModel):
-    """A form that posts nothing but its CSRF token."""
 
 
 class OverrideForm(FormModel):
@@ -68,7 +64,7 @@ def add_override(
 ) -> Response:
     """Someone takes over the schedule from start to end (local times of the schedule)."""
     check_csrf(request, form.csrf_token)
-    _manager(principal)
+    service.require_manager(principal)  # before the form is read: 403, not a 422
     schedule = service.get(session, principal=principal, ref=str(schedule_id))
     try:
         zone = ZoneInfo(schedule.timezone)
@@ -94,7 +90,7 @@ def remove_override(
     request: Request,
     session: SessionDep,
     principal: PageUser,
-    form: Annotated[CsrfForm, Form()],
+    form: Annotated[FormModel, Form()],
 ) -> Response:
     """Take an override back."""
     check_csrf(request, form.csrf_token)
@@ -110,7 +106,7 @@ def make_feed(
     session: SessionDep,
     principal: PageUser,
     settings: SettingsDep,
-    form: Annotated[CsrfForm, Form()],
+    form: Annotated[FormModel, Form()],
 ) -> Response:
     """A new calendar link, shown in this answer only (never in a URL); the old one stops."""
     check_csrf(request, form.csrf_token)
@@ -120,7 +116,7 @@ def make_feed(
 
 @router.post(f"{PATH}/calendar-feed/stop")
 def stop_feed(
-    request: Request, session: SessionDep, principal: PageUser, form: Annotated[CsrfForm, Form()]
+    request: Request, session: SessionDep, principal: PageUser, form: Annotated[FormModel, Form()]
 ) -> Response:
     """Stop my calendar link: calendars subscribed to it get nothing more."""
     check_csrf(request, form.csrf_token)
@@ -144,9 +140,7 @@ def _page(
     context = {
         "nav": "oncall",
         "cards": cards,
-        "mine": views.my_shifts(
-            session, principal=principal, schedules=[c.schedule for c in cards], now=now
-        ),
+        "mine": views.my_shifts(cards, principal=principal, now=now),
         "manager": manager,
         "people": views.candidates(session) if manager else [],
         "problem": problem or {},
@@ -156,13 +150,6 @@ def _page(
         "webcal": _webcal(new_feed.url) if new_feed else "",
     }
     return render(request, "oncall.html", context, status)
-
-
-def _manager(principal: Principal) -> None:
-    if not principal.can(Permission.MANAGE_ONCALL):
-        raise PermissionDenied(
-            f"your role ({principal.role.value}) may not change on-call schedules"
-        )
 
 
 def _instant(text: str, zone: ZoneInfo, field: str) -> datetime:

@@ -170,7 +170,7 @@ def create(
     session: Session, *, principal: Principal, data: ScheduleIn, now: datetime | None = None
 ) -> ScheduleOut:
     """A new schedule; every participant must be an active user."""
-    _require_manager(principal)
+    require_manager(principal)
     _check_name(session, data.name, None)
     moment = now or utcnow()
     row = OnCallSchedule(
@@ -198,7 +198,7 @@ def replace(
 ) -> ScheduleOut:
     """Replace a schedule's definition (its overrides stay). With `version`, refuse
     (409) if someone changed it since."""
-    _require_manager(principal)
+    require_manager(principal)
     row = _get_or_raise(session, ref)
     if version is not None and version != row.version:
         raise Conflict(
@@ -216,7 +216,7 @@ def replace(
 
 def remove(session: Session, *, principal: Principal, ref: str) -> None:
     """Remove a schedule and its overrides."""
-    _require_manager(principal)
+    require_manager(principal)
     row = _get_or_raise(session, ref)
     session.execute(delete(OnCallOverride).where(OnCallOverride.schedule_id == row.id))
     session.delete(row)
@@ -232,7 +232,7 @@ def add_override(
     now: datetime | None = None,
 ) -> OverrideOut:
     """Someone takes over the schedule for a while (it must end in the future)."""
-    _require_manager(principal)
+    require_manager(principal)
     row = _get_or_raise(session, ref)
     moment = now or utcnow()
     rules.Override(data.start, data.end, data.user)  # the rules' own checks
@@ -263,7 +263,7 @@ def add_override(
 
 def remove_override(session: Session, *, principal: Principal, ref: str, override_id: int) -> None:
     """Take back an override."""
-    _require_manager(principal)
+    require_manager(principal)
     row = _get_or_raise(session, ref)
     found = session.get(OnCallOverride, override_id)
     if found is None or found.schedule_id != row.id:
@@ -297,7 +297,8 @@ def _require_staff(principal: Principal) -> None:
         raise PermissionDenied("only staff may see on-call schedules")
 
 
-def _require_manager(principal: Principal) -> None:
+def require_manager(principal: Principal) -> None:
+    """Refuse with 403 unless the caller may change schedules and overrides."""
     if not principal.can(Permission.MANAGE_ONCALL):
         raise PermissionDenied("only supervisors and admins may change on-call schedules")
 

@@ -41,6 +41,7 @@ class Card:
     why: str
     override: OverrideOut | None
     coming: list[Row]
+    shifts: list[ShiftOut]  # every shift read (beyond the week: their ends are known)
 
     @property
     def next_person(self) -> Row | None:
@@ -74,25 +75,25 @@ def cards(session: Session, *, principal: Principal, now: datetime) -> list[Card
         )
         override = _override_now(s, now) if s.on_call.source == rules.OVERRIDE else None
         why = reason(s, s.on_call.source, override) if s.on_call.user else ""
-        out.append(Card(s, why, override, _rows(s, found, now)))
+        out.append(Card(s, why, override, _rows(s, found, now), found))
     return out
 
 
-def my_shifts(
-    session: Session, *, principal: Principal, schedules: list[ScheduleOut], now: datetime
-) -> list[MyShift]:
+def my_shifts(cards: list[Card], *, principal: Principal, now: datetime) -> list[MyShift]:
     """The caller's shifts starting within MINE_DAYS on every schedule (the one running
-    now first), at most MINE_SHOWN."""
-    found = service.user_shifts(session, username=principal.username, start=now, end=now + ASKED)
-    soon = [x for x in found if x.start < now + timedelta(days=MINE_DAYS)]
-    by_name = {s.name: s for s in schedules}
+    now first), at most MINE_SHOWN: picked from the shifts the cards already read."""
+    mine = [
+        (x, c.schedule)
+        for c in cards
+        for x in c.shifts
+        if x.user.username == principal.username and x.start < now + timedelta(days=MINE_DAYS)
+    ]
+    mine.sort(key=lambda pair: (pair[0].start, pair[0].schedule))
     out = []
-    for x in soon[:MINE_SHOWN]:
-        s = by_name.get(x.schedule)
-        if s is not None:
-            end = x.end if x.end < now + ASKED else None  # on until beyond what was asked
-            current = x.start <= now < x.end
-            out.append(MyShift(x, end, s.id, s.timezone, label(s, x.source), current))
+    for x, s in mine[:MINE_SHOWN]:
+        end = x.end if x.end < now + ASKED else None  # on until beyond what was asked
+        current = x.start <= now < x.end
+        out.append(MyShift(x, end, s.id, s.timezone, label(s, x.source), current))
     return out
 
 
