@@ -31,6 +31,8 @@ class Incident(Base):
         Index("ix_incidents_site_id_id", "site_id", "id"),
         Index("ix_incidents_reporter_id_id", "reporter_id", "id"),
         Index("ix_incidents_status_priority_id", "status", "priority", "id"),
+        Index("ix_incidents_site_id_reported_at", "site_id", "reported_at"),
+        Index("ix_incidents_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
