@@ -23,8 +23,19 @@ def test_reporter_reads_only_own() -> None:
     assert Permission.READ_OWN in perms and Permission.READ not in perms
 
 
-def test_analyst_cannot_change_anything() -> None:
-    assert rules.ROLE_PERMISSIONS[Role.ANALYST] == {Permission.READ, Permission.AUDIT}
+def test_analyst_changes_no_incident() -> None:
+    """Analysts read, verify and learn (reviews, analytics); they change no incident."""
+    assert rules.ROLE_PERMISSIONS[Role.ANALYST] == {
+        Permission.READ,
+        Permission.AUDIT,
+        Permission.REPORTS,
+        Permission.REVIEW,
+    }
+
+
+def test_only_supervisors_and_admins_approve_reviews() -> None:
+    approvers = {r for r in Role if Permission.APPROVE_REVIEW in rules.ROLE_PERMISSIONS[r]}
+    assert approvers == {Role.SUPERVISOR, Role.ADMIN}
 
 
 @pytest.mark.parametrize(

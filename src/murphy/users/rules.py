@@ -8,15 +8,15 @@ from murphy.users.schemas import Permission, Role
 P = Permission
 _FIELD = {P.REPORT, P.READ, P.NOTE, P.EDIT, P.RESPOND, P.RESOLVE, P.WORK_TASKS}
 _DISPATCH = _FIELD | {P.TRIAGE, P.CANCEL, P.MERGE, P.REOPEN, P.SKIP_MANDATORY, P.DISPATCH}
+_SUPERVISE = {P.CLOSE, P.AUDIT, P.COMMAND, P.MANAGE_UNITS, P.MANAGE_ONCALL}
+_LEARN = {P.REPORTS, P.REVIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REPORTER: frozenset({P.REPORT, P.READ_OWN, P.NOTE}),
     Role.OFFICER: frozenset(_FIELD),
-    Role.DISPATCHER: frozenset(_DISPATCH),
-    Role.SUPERVISOR: frozenset(
-        _DISPATCH | {P.CLOSE, P.AUDIT, P.COMMAND, P.MANAGE_UNITS, P.MANAGE_ONCALL}
-    ),
-    Role.ANALYST: frozenset({P.READ, P.AUDIT}),
+    Role.DISPATCHER: frozenset(_DISPATCH | {P.REPORTS}),  # the shift handover
+    Role.SUPERVISOR: frozenset(_DISPATCH | _SUPERVISE | _LEARN | {P.APPROVE_REVIEW}),
+    Role.ANALYST: frozenset({P.READ, P.AUDIT} | _LEARN),
     Role.ADMIN: frozenset(Permission),
 }
 
@@ -24,8 +24,14 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.REPORTER: "reports incidents and follows their own reports",
     Role.OFFICER: "works incidents in the field: notes, playbook tasks, respond, resolve",
     Role.DISPATCHER: "triages the queue, dispatches, cancels and merges",
-    Role.SUPERVISOR: "everything a dispatcher does, plus closing, audit and major incidents",
-    Role.ANALYST: "reads every incident of their sites; verifies the audit chain",
+    Role.SUPERVISOR: (
+        "everything a dispatcher does, plus closing, audit, major incidents, reviews"
+        " and approving them"
+    ),
+    Role.ANALYST: (
+        "reads every incident of their sites, verifies the audit chain, writes reviews,"
+        " reads analytics and reports"
+    ),
     Role.ADMIN: "manages users and sites; may do everything",
 }
 

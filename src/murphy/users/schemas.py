@@ -47,6 +47,9 @@ class Permission(StrEnum):
     DISPATCH = "unit.dispatch"  # send units to incidents, set any unit's status
     MANAGE_UNITS = "admin.units"  # add units, set their members and skills
     MANAGE_ONCALL = "admin.oncall"  # on-call schedules, their overrides, escalation policies
+    REPORTS = "report.read"  # the analytics dashboard, activity reports, exports
+    REVIEW = "review.write"  # post-incident reviews, corrective actions, problems
+    APPROVE_REVIEW = "review.approve"  # approve a post-incident review
 
 
 @dataclass(frozen=True)
