@@ -313,7 +313,7 @@ class _Writer:
             occurred = (reported - timedelta(seconds=rng.randint(0, 7200))).replace(microsecond=0)
         reporter = rng.choice(self.world.reporters)
         channel = rng.choices(CHANNELS, weights=CHANNEL_WEIGHTS)[0]
-        row: dict[str, Any] = {c.name: None for c in Incident.__table__.columns}
+        row = blank_incident()
         row.update(
             id=self.next_incident_id,
             number=number,
@@ -419,12 +419,13 @@ class _Writer:
         row: dict[str, Any],
         kind: str,
         data: dict[str, Any],
-        actor: Actor,
+        actor: Actor | None,
         at: datetime,
     ) -> None:
         """As murphy.incidents.service._append: the entry, the chain, the head on the row."""
         seq = row["timeline_length"] + 1
-        body = rules.entry_body(row["number"], seq, isoformat(at), actor.username, kind, data)
+        username = actor.username if actor else None
+        body = rules.entry_body(row["number"], seq, isoformat(at), username, kind, data)
         digest = audit.chain_hash(row["timeline_head"], body)
         batch.entries.append(
             {
@@ -432,8 +433,8 @@ class _Writer:
                 "incident_id": row["id"],
                 "seq": seq,
                 "at": at,
-                "actor_id": actor.id,
-                "actor": actor.username,
+                "actor_id": actor.id if actor else None,
+                "actor": username,
                 "kind": kind,
                 "data": data,
                 "prev_hash": row["timeline_head"],
@@ -443,6 +444,15 @@ class _Writer:
         self.next_entry_id += 1
         row["timeline_length"] = seq
         row["timeline_head"] = digest
+
+
+def blank_incident() -> dict[str, Any]:
+    """An incident row with every column: its scalar default, else None."""
+    row: dict[str, Any] = {}
+    for c in Incident.__table__.columns:
+        default = c.default
+        row[c.name] = default.arg if default is not None and default.is_scalar else None
+    return row
 
 
 _ACTION = {

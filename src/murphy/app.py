@@ -19,6 +19,8 @@ from sqlalchemy import text
 from xstatic.pkg import leaflet
 
 from murphy import __version__, plugins
+from murphy.analytics import api as analytics_api
+from murphy.analytics import pages as analytics_pages
 from murphy.core import timers
 from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
@@ -34,9 +36,15 @@ from murphy.notify import worker as delivery
 from murphy.oncall import api as oncall_api
 from murphy.oncall import pages as oncall_pages
 from murphy.playbooks import api as playbooks_api
+from murphy.problems import api as problems_api
+from murphy.problems import pages as problems_pages
 from murphy.public import api as public_api
 from murphy.public import pages as public_pages
 from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
+from murphy.reports import api as reports_api
+from murphy.reports import pages as reports_pages
+from murphy.reviews import api as reviews_api
+from murphy.reviews import pages as reviews_pages
 from murphy.settings import Settings
 from murphy.signals import api as signals_api
 from murphy.signals import mqtt
@@ -147,12 +155,17 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         playbooks_api.router,
         notify_api.router,
         oncall_api.router,
+        reviews_api.router,
+        problems_api.router,
         oncall_api.feeds,
         ics_api.router,
+        reports_api.router,
         units_api.router,
         taxonomy_api.router,
         users_api.router,
         users_pages.router,
+        reports_pages.router,  # before incidents_pages: its /incidents/{n}/{form} catch-all
+        reviews_pages.router,  # before incidents_pages too (/incidents/{n}/review)
         incidents_pages.router,
         taxonomy_pages.router,
         sites_pages.router,
@@ -161,6 +174,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         units_admin_pages.router,
         notify_pages.router,
         oncall_pages.router,
+        analytics_api.router,
+        analytics_pages.router,
+        problems_pages.router,
         public_api.router,
         public_pages.router,
     ):

@@ -43,6 +43,8 @@ def shoot(url: str, out: Path, numbers: dict[str, str], only: set[str]) -> list[
                 _dispatcher(camera, numbers)
                 _officer(camera, numbers)
                 _admin(camera)
+                _reports(camera, numbers)
+                _reviews(camera, numbers)
                 saved += camera.shots
                 context.close()
         browser.close()
@@ -250,6 +252,43 @@ def _admin(camera: Camera) -> None:
     page.goto("/admin/deliveries?state=failing")
     snap("deliveries-failing")
     _oncall(camera)
+    page.goto("/analytics?site=HQ")
+    snap("analytics")
+
+
+def _reports(camera: Camera, numbers: dict[str, str]) -> None:
+    """The reports as a supervisor: the index, daily, handover, monthly, ICS-201/214."""
+    page, snap = camera.page, camera.snap
+    names = ("reports", "report-daily", "report-handover", "report-monthly", "ics-201", "ics-214")
+    if camera.only and not camera.only & set(names):
+        return
+    camera.sign_in("sam")
+    page.goto("/reports")
+    snap("reports")
+    page.goto(f"/reports/daily?site=HQ&date={numbers['today']}")
+    snap("report-daily")
+    shift = f"start={numbers['shift_start']}&end={numbers['shift_end']}"
+    page.goto(f"/reports/handover?site=HQ&{shift}")
+    snap("report-handover")
+    page.goto(f"/reports/monthly?site=HQ&month={numbers['month']}")
+    snap("report-monthly")
+    page.goto(f"/incidents/{numbers['Patient']}/ics-201")
+    snap("ics-201")
+    page.goto(f"/incidents/{numbers['Patient']}/ics-214?period=1")
+    snap("ics-214")
+
+
+def _reviews(camera: Camera, numbers: dict[str, str]) -> None:
+    """A draft review with an overdue action, and the reviews list, as a supervisor."""
+    if camera.only and not camera.only & {"review", "reviews", "problems"}:
+        return
+    camera.sign_in("sam")
+    camera.page.goto(f"/incidents/{numbers['story']}/review")
+    camera.snap("review")
+    camera.page.goto("/reviews")
+    camera.snap("reviews")
+    camera.page.goto("/problems?min_count=3")
+    camera.snap("problems")
 
 
 def _oncall(camera: Camera) -> None:

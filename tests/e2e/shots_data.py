@@ -170,10 +170,57 @@ def move(db: Database, who: Principal, number: str, to: Status, at: datetime, **
         finish(db, who, number, at - timedelta(seconds=30))
     if to is Status.CANCELLED:
         extra.setdefault("reason", "Contractor testing the sensor; confirmed by facilities.")
+    if to is Status.CLOSED:
+        approve_review(db, number, at - timedelta(seconds=20))
     with db.transaction() as s:
         incidents.transition(
             s, principal=who, number=number, data=TransitionIn(to=to, **extra), now=at
         )
+
+
+def approve_review(db: Database, number: str, at: datetime) -> None:
+    """The review a closing incident needs: written by an analyst, approved by Sam."""
+    from murphy.reviews import service as reviews
+    from murphy.reviews.schemas import ReviewIn
+
+    with db.transaction() as s:
+        sam = users.principal(s, users.get_or_raise(s, username="sam"))
+        root = users.principal(s, users.get_or_raise(s, username="root"))
+        if reviews.find(s, principal=sam, number=number) is None:
+            return
+        data = ReviewIn(summary="Handled as planned.", root_causes=["Routine event"])
+        reviews.update(s, principal=root, number=number, data=data, now=at)
+        reviews.move(s, principal=root, number=number, action="submit", now=at)
+        reviews.move(s, principal=sam, number=number, action="approve", now=at)
+
+
+def build_reviews(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> None:
+    """The story's review in draft with actions (one overdue), for the review pages."""
+    from datetime import date
+
+    from murphy.reviews import service as reviews
+    from murphy.reviews.schemas import ActionIn, ReviewIn
+
+    number, root, now = numbers["story"], people["root"], utcnow()
+    with db.transaction() as s:
+        if reviews.find(s, principal=root, number=number) is None:
+            reviews.open(s, principal=root, number=number, now=now)
+        data = ReviewIn(
+            summary="A man tried car doors on P2 twice in one hour; the first search missed him.",
+            root_causes=["Camera 14 does not cover stairwell C", "Search ended before CCTV review"],
+            contributing_factors=["One officer on the car park round"],
+            went_well="Dispatch within 3 minutes of the call.",
+            went_badly="The incident was resolved before CCTV was checked.",
+            lessons="Check CCTV before resolving a car park search.",
+        )
+        reviews.update(s, principal=root, number=number, data=data, now=now)
+        today = date.today()
+        for title, owner, due in (
+            ("Add a camera over stairwell C", "sam", today - timedelta(days=3)),
+            ("Brief officers: CCTV before resolving", "dana", today + timedelta(days=10)),
+        ):
+            item = ActionIn(title=title, owner=owner, due_on=due)
+            reviews.add_action(s, principal=root, number=number, data=item, now=now)
 
 
 def finish(db: Database, who: Principal, number: str, at: datetime) -> None:
@@ -554,4 +601,79 @@ def build(db: Database) -> dict[str, str]:
     build_deliveries(db, people)
     build_oncall(db, people)
     build_paging(db, people, numbers)
+    build_history(db, people)
+    build_reports(db, people, numbers)
+    build_reviews(db, people, numbers)
     return numbers
+
+
+# History for the analytics dashboard: eight weeks at HQ, busiest on
+# weekday mornings and late evenings, with hot spots at the loading bay and the car park.
+HISTORY_TYPES = [
+    ("access.held_door", "DOCK", "Door propped open"),
+    ("theft.vehicle.contents", "CARPARK", "Items stolen from car"),
+    ("suspicious.person", "CARPARK", "Person trying car doors"),
+    ("access.tailgating", "LOBBY", "Tailgating at turnstile"),
+    ("safety.fire_alarm", "EAST3", "Fire alarm activation"),
+    ("theft.property.it", "SERVER", "Missing laptop"),
+    ("safety.medical", "LOBBY", "Visitor fainted"),
+]
+
+
+def build_history(db: Database, people: dict[str, Principal], count: int = 160) -> None:
+    """Incidents of the last eight weeks, worked to closed (times set as they happened)."""
+    from random import Random
+
+    from murphy.incidents.models import Incident
+    from murphy.sla.models import Clock
+
+    rng, now = Random(7), utcnow()
+    for i in range(count):
+        code, zone, title = HISTORY_TYPES[min(int(rng.expovariate(0.5)), len(HISTORY_TYPES) - 1)]
+        hour = rng.choice([7, 8, 8, 9, 9, 10, 13, 17, 21, 22, 22, 23, 2])
+        at = (now - timedelta(days=rng.randint(2, 56))).replace(
+            hour=hour, minute=rng.randint(0, 59)
+        )
+        detail = rng.choice(["", "", "by gate 3", "north stairwell"])
+        data = IncidentCreate(title=title, site="HQ", place=PlaceIn(zone=zone, detail=detail))
+        with db.transaction() as s:
+            number = incidents.report(s, principal=people["olu"], data=data, now=at).number
+        classify(db, people["dana"], number, code, at + timedelta(seconds=40))
+        ack = timedelta(seconds=rng.lognormvariate(5.0, 0.8) * (1.6 if i % 3 == 0 else 1))
+        done = ack + timedelta(minutes=rng.lognormvariate(3.8, 0.7))
+        with db.transaction() as s:
+            inc = s.scalars(select(Incident).where(Incident.number == number)).one()
+            inc.status, inc.acknowledged_at = "closed", at + ack
+            inc.resolved_at = inc.closed_at = at + done
+            for clock in s.scalars(select(Clock).where(Clock.incident_id == inc.id)):
+                end = {"acknowledge": at + ack, "respond": at + ack * 2}.get(clock.kind, at + done)
+                if end > clock.due_at:
+                    clock.breached_at = clock.due_at
+                clock.met_at = end
+
+
+def build_reports(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> None:
+    """For the reports: an operational period of the major incident, notes that say
+    nothing (flagged in the handover), and the shift and dates the shots open."""
+    from murphy.ics.schemas import PeriodIn
+    from murphy.incidents.schemas import NoteIn
+
+    now, berlin = utcnow(), ZoneInfo("Europe/Berlin")
+    with db.transaction() as s:
+        period = PeriodIn(
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=11),
+            objectives="Treat the patient, keep the lobby clear, brief the family liaison",
+        )
+        ics.add_period(s, principal=people["sam"], number=numbers["Patient"], data=period, now=now)
+        for minutes, body in ((50, "all quiet"), (20, "NTR"), (5, "Parcel collected by police")):
+            data = NoteIn(body=body)
+            at = now - timedelta(minutes=minutes)
+            incidents.add_note(
+                s, principal=people["dana"], number=numbers["Suspicious"], data=data, now=at
+            )
+    local = now.astimezone(berlin)
+    numbers["today"] = local.date().isoformat()
+    numbers["month"] = local.strftime("%Y-%m")
+    numbers["shift_start"] = (local - timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
+    numbers["shift_end"] = (local + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +34,33 @@ def sign_out(page: Any) -> None:
     page.wait_for_url("**/login")
 
 
+def _review_to_approval(page: Any, number: str) -> None:
+    """Sam cannot close the P2 before its post-incident review is approved: he writes it
+    with one corrective action and submits it; kim, who did not write it, approves it."""
+    sign_out(page)
+    sign_in(page, "sam", f"/incidents/{number}")
+    press(page, "Close")
+    assert status_of(page) == "resolved"
+    assert "approved post-incident review" in page.inner_text("body")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Post-incident review").first.click()
+    page.get_by_label("Summary").fill("A kettle set off the smoke detector; evacuation went well.")
+    page.get_by_label("Root causes (one a line)").fill("Kettle without automatic switch-off")
+    press(page, "Save the review")
+    page.get_by_text("Add a corrective action").click()
+    page.get_by_label("Action", exact=True).fill("Replace the kitchen kettles")
+    page.get_by_label("Owner").select_option("sam")
+    due = (date.today() + timedelta(days=30)).isoformat()
+    page.get_by_label("Due date").fill(due)
+    press(page, "Add the action")
+    assert "Replace the kitchen kettles" in page.inner_text("body")
+    press(page, "Submit for approval")
+    sign_out(page)
+    sign_in(page, "kim", f"/incidents/{number}/review")  # not an author: may approve
+    press(page, "Approve")
+    assert "approved by kim" in page.inner_text("body")
+
+
 def test_the_whole_life_of_an_incident(
     new_page: Any, factory: Factory, csp_violations: list[str]
 ) -> None:
@@ -40,6 +68,7 @@ def test_the_whole_life_of_an_incident(
     factory.site("HQ")
     factory.user("dana", "dispatcher", ["HQ"])
     factory.user("sam", "supervisor", ["HQ"])
+    factory.user("kim", "supervisor", ["HQ"])
     page = new_page()
 
     sign_in(page, "dana")
@@ -76,8 +105,8 @@ def test_the_whole_life_of_an_incident(
     assert status_of(page) == "resolved"
     assert page.get_by_role("button", name="Close", exact=True).count() == 0  # not a dispatcher's
 
-    sign_out(page)
-    sign_in(page, "sam", f"/incidents/{number}")
+    _review_to_approval(page, number)
+    page.goto(f"/incidents/{number}")
     press(page, "Close")
     assert status_of(page) == "closed"
 
@@ -89,6 +118,7 @@ def test_the_whole_life_of_an_incident(
         "Response started",
         "Note",
         "Resolved",
+        "Review approved",
         "Closed",
     ]
     positions = [timeline.index(step) for step in steps]

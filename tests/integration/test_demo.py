@@ -333,3 +333,17 @@ def test_murphy_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert s.scalar(select(func.count()).select_from(Incident)) == 50
         assert audit.verify(s).ok
     db.dispose()
+
+
+def test_recurrence_candidates_appear_on_demo_data(loaded: Loaded) -> None:
+    """The demo's hot spots are proposed as candidate problems, with their evidence."""
+    from murphy.problems import recurrence
+
+    with loaded.db.transaction(write=False) as s:
+        admin = users_service.principal(s, users_service.get_or_raise(s, username="admin"))
+        found = recurrence.candidates(s, principal=admin, days=90, min_count=4, now=loaded.now)
+    assert found, "no place keeps coming back in the demo"
+    top = found[0]
+    assert top.evidence.count >= 4 and len(top.incidents) == top.evidence.count
+    assert top.evidence.findings[0].startswith(f"{top.evidence.count} incidents in 90 days")
+    print([(c.site, c.place_label, c.type_name, c.evidence.findings) for c in found[:5]])

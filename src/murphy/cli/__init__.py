@@ -16,9 +16,11 @@ from murphy.cli import (
     admin,
     deliveries,
     demo,
+    export,
     incidents,
     mqtt,
     oncall,
+    report,
     rules,
     serve,
     sla,
@@ -51,6 +53,8 @@ worker.register(app)
 sources.register(app)
 mqtt.register(app)
 units.register(app)
+report.register(app)
+export.register(app)
 
 
 def main() -> None:

@@ -110,3 +110,5 @@ def _prepare(session: Session, crew: work.Crew, move: TransitionIn, step: Step) 
         work.control_room(session, crew, step.at)
     elif move.to is Status.RESOLVED:
         work.before_resolving(session, crew, step.at, move.reason or "")
+    elif move.to is Status.CLOSED:
+        work.before_closing(session, crew, step.at)

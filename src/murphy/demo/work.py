@@ -20,6 +20,9 @@ from murphy.incidents import triage
 from murphy.incidents.schemas import AssessmentIn, IncidentUpdate
 from murphy.playbooks import service as playbooks_service
 from murphy.playbooks.schemas import TaskDoneIn, TaskList, TaskOut, TaskSkipIn
+from murphy.reviews import service as reviews_service
+from murphy.reviews.schemas import ReviewIn, ReviewStatus
+from murphy.users import service as users_service
 from murphy.users.schemas import Principal
 
 SKIP_REASONS = (
@@ -148,3 +151,23 @@ def _required(session: Session, crew: Crew, until: datetime, summary: str) -> No
         incidents_service.update(
             session, principal=who, number=crew.number, data=change, now=crew.next(until)
         )
+
+
+def before_closing(session: Session, crew: Crew, at: datetime) -> None:
+    """The post-incident review the incident needs, written by its supervisor and
+    approved by the GSOC duty manager (an approver must not be the only author)."""
+    review = reviews_service.find(session, principal=crew.supervisor, number=crew.number)
+    if review is None or review.status is ReviewStatus.APPROVED:
+        return
+    sections = ReviewIn(
+        summary="Handled as planned; reviewed at the weekly security meeting.",
+        root_causes=["See the resolution summary on the incident."],
+        went_well="The control room dispatched quickly.",
+        lessons="Keep the playbook as it is.",
+    )
+    number, boss = crew.number, crew.supervisor
+    reviews_service.update(session, principal=boss, number=number, data=sections, now=at)
+    reviews_service.move(session, principal=boss, number=number, action="submit", now=at)
+    name = "niall.fraser" if boss.username != "niall.fraser" else "admin"  # all clearances
+    board = users_service.principal(session, users_service.get_or_raise(session, username=name))
+    reviews_service.move(session, principal=board, number=number, action="approve", now=at)

@@ -6,12 +6,16 @@ writer, which answers after commit.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from murphy.incidents import cap_export, service, triage, views
+from murphy.core.clock import isoformat
+from murphy.incidents import cap_export, export, service, triage, views
 from murphy.incidents.schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -57,6 +61,44 @@ async def list_incidents(
 ) -> IncidentPage:
     """Incidents the caller may see, newest first; follow `next_cursor` for the next page."""
     return await reader.run(lambda s: service.list(s, principal=principal, query=query))
+
+
+@router.get(
+    "/export",
+    summary="Export the incidents changed in a window (CSV, JSON, NDJSON)",
+    response_class=StreamingResponse,
+)
+async def export_incidents(
+    principal: CurrentUser,
+    reader: ReaderDep,
+    updated_since: Annotated[str, Query(description="Inclusive; an instant with its offset")],
+    until: Annotated[str | None, Query(description="Exclusive; default: 5 s ago")] = None,
+    site: Annotated[str | None, Query(description="Only this site (code)")] = None,
+    format: Annotated[str, Query(description="csv, json or ndjson")] = "csv",
+) -> StreamingResponse:
+    """Incidents with `updated_since <= updated_at < until`, by (updated_at, id), streamed;
+    pass the `Murphy-Next-Updated-Since` header as the next `updated_since`."""
+    window = await reader.run(
+        lambda s: export.window(
+            s, principal=principal, since=updated_since, until=until, site=site, fmt=format
+        )
+    )
+
+    async def body() -> AsyncIterator[str]:
+        yield export.head(window.format)
+        after, first = None, True
+        while True:
+            found = await reader.run(
+                partial(export.batch, principal=principal, window=window, after=after)
+            )
+            if not found:
+                break
+            yield export.encode(window.format, found, first=first)
+            after, first = found[-1]["_key"], False
+        yield export.tail(window.format)
+
+    headers = {"Murphy-Next-Updated-Since": isoformat(window.until)}
+    return StreamingResponse(body(), media_type=export.MEDIA_TYPES[window.format], headers=headers)
 
 
 @router.get("/{number}", summary="Get an incident")

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from murphy.core import timers
 from murphy.core.clock import as_utc, isoformat, zone
 from murphy.core.errors import ValidationFailed
 from murphy.incidents import rules
 from murphy.incidents.models import Incident
-from murphy.incidents.schemas import Action, IncidentUpdate
+from murphy.incidents.schemas import Action, EffectivenessIn, IncidentUpdate
 from murphy.sites import service as sites_service
 from murphy.sites.schemas import PlaceIn
 from murphy.sites.service import PlaceIds, SiteRow
@@ -133,3 +134,42 @@ def apply_move(
 
 def no_place() -> dict[str, str | None]:
     return {"building": None, "floor": None, "zone": None, "detail": ""}
+
+
+def evaluate(
+    session: Session,
+    incident: Incident,
+    given: EffectivenessIn | None,
+    *,
+    required: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """Record the effectiveness evaluation of a resolve (refused when the type asks for
+    one and none was given), arm its follow-up reminder, and return the entry's part."""
+    if given is None:
+        if required:
+            raise ValidationFailed(
+                f"resolving {incident.number} needs an effectiveness evaluation (its type asks"
+                " for one): did the action fix it? Give effective: yes, partly or no"
+            )
+        return {}
+    site = sites_service.get_by_ids(session, [incident.site_id])[incident.site_id]
+    tz = zone(site.timezone)
+    rules.check_follow_up(given.follow_up_on, now.astimezone(tz).date())
+    incident.effective, incident.effectiveness_note = given.effective.value, given.note
+    incident.follow_up_on = given.follow_up_on
+    out: dict[str, Any] = {"effective": given.effective.value, "note": given.note}
+    if given.follow_up_on is not None:
+        due = rules.follow_up_at(given.follow_up_on, tz)
+        timers.schedule(
+            session, kind=rules.FOLLOW_UP, subject=str(incident.id), due_at=due, now=now
+        )
+        out["follow_up_on"] = given.follow_up_on.isoformat()
+    return {"effectiveness": out}
+
+
+def forget_evaluation(session: Session, incident: Incident) -> None:
+    """A reopened incident's evaluation no longer holds: clear it, cancel its reminder."""
+    if incident.follow_up_on is not None:
+        timers.cancel(session, kind=rules.FOLLOW_UP, subject=str(incident.id))
+    incident.effective, incident.effectiveness_note, incident.follow_up_on = None, "", None

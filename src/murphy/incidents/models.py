@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     LargeBinary,
@@ -83,6 +84,10 @@ class Incident(Base):
     major: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     complexity: Mapped[int | None]  # ICS complexity type 5 (simplest) .. 1
+    # The effectiveness evaluation given when resolving: did the action fix it?
+    effective: Mapped[str | None] = mapped_column(String(8))
+    effectiveness_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     version: Mapped[int] = mapped_column(default=1)
     timeline_length: Mapped[int] = mapped_column(default=0)

@@ -91,6 +91,9 @@ class TransitionForm(FormModel):
     reason: str = ""
     target: str = ""
     resolution_code: str = ""
+    effective: str = ""  # the effectiveness evaluation, when resolving
+    effectiveness_note: str = ""
+    follow_up_on: str = ""
     version: str = ""
 
 
@@ -269,6 +272,7 @@ def transition(
             reason=form.reason or None,
             target=form.target or None,
             resolution_code=form.resolution_code or None,
+            effectiveness=_effectiveness(form),
         )
         incident = service.transition(
             session,
@@ -364,3 +368,14 @@ def _action_name(action: str) -> str:
 router.include_router(pages_triage.router)
 router.include_router(pages_work.router)
 router.include_router(pages_dispatch.router)
+
+
+def _effectiveness(form: TransitionForm) -> dict[str, str | None] | None:
+    """The evaluation as typed, if any part of it was (the service checks it)."""
+    if not (form.effective or form.effectiveness_note.strip() or form.follow_up_on):
+        return None
+    return {
+        "effective": form.effective or None,
+        "note": form.effectiveness_note,
+        "follow_up_on": form.follow_up_on or None,
+    }

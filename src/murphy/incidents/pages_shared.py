@@ -61,6 +61,8 @@ LABELS = {
     "impact": "Impact",
     "urgency": "Urgency",
     "priority": "Priority",
+    "effective": "Did it fix it?",
+    "follow_up_on": "Check it held on",
     **ASSESSMENT_LABELS,
 }
 
@@ -186,6 +188,7 @@ def _moves(
         "other_moves": [m for m in moves if m.action not in PRIMARY],
         "blocked": blocked,
         "missing": missing,
+        "asks_effectiveness": service.needs_effectiveness(session, incident),
         "missing_assessment": [f for f in missing if f.startswith("assessment.")],
     }
 

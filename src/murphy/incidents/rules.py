@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from murphy.core.errors import IllegalTransition, ValidationFailed
@@ -274,3 +274,28 @@ def photo_name(given: str, extension: str) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = _UNSAFE_NAME.sub("_", stem).strip(" ._")[:100] or "photo"
     return f"{stem}.{extension}"
+
+
+# --- effectiveness: did the action fix it, and when to check that it held ---------------
+
+EFFECTIVENESS = "resolution.effectiveness"  # a type's required field: asked when resolving
+FOLLOW_UP = "incident.follow_up"  # the durable timer of a follow-up check
+FOLLOW_UP_HOUR = 9  # the reminder fires at this hour of the site's day
+MAX_FOLLOW_UP_DAYS = 366
+
+
+def check_follow_up(follow_up_on: date | None, today: date) -> None:
+    """A follow-up check is a day after today (the site's), within a year."""
+    if follow_up_on is None:
+        return
+    if follow_up_on <= today:
+        raise ValidationFailed(
+            f"follow_up_on must be after today ({today.isoformat()}): the check is for later"
+        )
+    if (follow_up_on - today).days > MAX_FOLLOW_UP_DAYS:
+        raise ValidationFailed(f"follow_up_on must be within {MAX_FOLLOW_UP_DAYS} days")
+
+
+def follow_up_at(follow_up_on: date, tz: tzinfo) -> datetime:
+    """When the reminder fires: FOLLOW_UP_HOUR on that day, in the site's time zone."""
+    return datetime.combine(follow_up_on, time(FOLLOW_UP_HOUR), tzinfo=tz)

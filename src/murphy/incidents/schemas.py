@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -167,6 +167,24 @@ class IncidentUpdate(_In):
     occurred_at: datetime | None = None
 
 
+class Effective(StrEnum):
+    """Did the action fix it? (the effectiveness evaluation when resolving)"""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class EffectivenessIn(_In):
+    """Whether what was done fixed the problem, and when to check that it held."""
+
+    effective: Effective
+    note: str = Field(default="", max_length=5_000, description="How you know; what is left")
+    follow_up_on: date | None = Field(
+        default=None, description="A date (the site's) to check it held; a reminder fires then"
+    )
+
+
 class TransitionIn(_In):
     """A lifecycle move: the status to go to, and what that move needs."""
 
@@ -180,6 +198,10 @@ class TransitionIn(_In):
         default=None, max_length=24, description="For merge: the number to merge into"
     )
     resolution_code: ResolutionCode | None = Field(default=None, description="Required to resolve")
+    effectiveness: EffectivenessIn | None = Field(
+        default=None,
+        description="When resolving: did the action fix it? Required for types that ask for it",
+    )
 
 
 class ClassifyIn(_In):

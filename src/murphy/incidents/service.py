@@ -11,13 +11,13 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from murphy.core import audit, hooks, images
+from murphy.core import audit, hooks, images, timers
 from murphy.core.clock import as_utc, isoformat, utcnow, zone
 from murphy.core.errors import (
     IllegalTransition,
@@ -48,6 +48,7 @@ from murphy.incidents.schemas import (
 )
 from murphy.sites import service as sites_service
 from murphy.taxonomy import service as taxonomy_service
+from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
 OPEN = rules.OPEN  # the statuses of an open incident, for other domains
@@ -419,6 +420,11 @@ def transition(
     if move.reason:
         entry["reason"] = move.reason
     target = _merge_target(session, principal, incident, move) if move.merge_into else None
+    if move.action is Action.RESOLVE:
+        asks = rules.EFFECTIVENESS in _required_fields(session, incident)
+        entry |= changes.evaluate(session, incident, data.effectiveness, required=asks, now=now)
+    elif move.action is Action.REOPEN:
+        changes.forget_evaluation(session, incident)
     changes.apply_move(incident, move, principal.id, now, target)
     if move.resolution_code:
         entry["resolution_code"] = move.resolution_code.value
@@ -480,6 +486,12 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     """The SQL condition for the incidents `principal` may see (sites, own reports,
     clearances for restricted types)."""
     return queries.visible_to(principal)
+
+
+def analytics_table() -> Any:
+    """The incidents table, read-only, for aggregate queries of other domains (analytics):
+    always combine it with `visible_to(principal)`."""
+    return Incident.__table__
 
 
 def may_see(
@@ -645,8 +657,39 @@ def _merged_number(session: Session, incident: Incident) -> str | None:
     return session.scalar(select(Incident.number).where(Incident.id == incident.merged_into_id))
 
 
+def needs_effectiveness(session: Session, incident: Incident) -> bool:
+    """Whether resolving this incident asks for an effectiveness evaluation (its type)."""
+    return rules.EFFECTIVENESS in _required_fields(session, incident)
+
+
+def follow_up_due(session: Session, timer: timers.DueTimer) -> None:
+    """The follow-up check of a resolved incident is due: say so on its timeline (the
+    `incident.follow_up` event tells whoever resolved it). Nothing if it was reopened."""
+    incident = session.get(Incident, int(timer.subject))
+    if incident is None or incident.follow_up_on is None or incident.resolved_at is None:
+        return
+    who = users_service.refs(session, [incident.resolved_by_id]) if incident.resolved_by_id else {}
+    resolver = who.get(incident.resolved_by_id) if incident.resolved_by_id else None
+    data = {
+        "effective": incident.effective,
+        "note": incident.effectiveness_note,
+        "follow_up_on": incident.follow_up_on.isoformat(),
+        "resolved_by": resolver.username if resolver else None,
+    }
+    incident.updated_at = timer.fired_at
+    append(session, incident, kind="follow_up_due", data=data, actor=None, at=timer.fired_at)
+
+
+def _required_fields(session: Session, incident: Incident) -> builtins.list[str]:
+    if incident.type_id is None:
+        return []
+    kind = taxonomy_service.by_ids(session, [incident.type_id])[incident.type_id]
+    return builtins.list(kind.required_fields)
+
+
 def missing_fields(session: Session, incident: Incident) -> builtins.list[str]:
-    """The fields the incident's type requires (before resolving) that are still empty."""
+    """The fields the incident's type requires (before resolving) that are still empty;
+    the effectiveness evaluation is asked when resolving, not before."""
     if incident.type_id is None:
         return []
     kind = taxonomy_service.by_ids(session, [incident.type_id])[incident.type_id]
@@ -659,6 +702,7 @@ def missing_fields(session: Session, incident: Incident) -> builtins.list[str]:
     for name in ("immediate_actions", "risks", "suspected_root_cause", "recommended_solution"):
         filled[f"assessment.{name}"] = bool(record and (getattr(record, name) or "").strip())
     filled["assessment.parties_informed"] = bool(record and record.parties_informed)
+    filled[rules.EFFECTIVENESS] = True
     return [f for f in kind.required_fields if not filled.get(f, False)]
 
 
@@ -692,3 +736,76 @@ def _check_version(incident: Incident, expected: int | None) -> None:
             f"{incident.number} was changed by someone else (now version {incident.version}, "
             f"you had {expected}); reload it and try again"
         )
+
+
+def reported_between(
+    session: Session,
+    *,
+    principal: Principal,
+    site_id: int,
+    start: datetime,
+    end: datetime,
+    major_only: bool = False,
+) -> Sequence[Incident]:
+    """A site's incidents reported in [start, end) that the caller may see, oldest first
+    (reports; index site_id, reported_at)."""
+    window = (Incident.reported_at >= start, Incident.reported_at < end)
+    where: builtins.list[ColumnElement[bool]] = [
+        Incident.site_id == site_id,
+        *window,
+        visible_to(principal),
+    ]
+    if major_only:
+        where.append(Incident.major.is_(True))
+    return session.scalars(select(Incident).where(*where).order_by(Incident.reported_at)).all()
+
+
+def open_at(
+    session: Session, *, principal: Principal, site_id: int, end: datetime, lookback_days: int = 31
+) -> builtins.list[Incident]:
+    """A site's incidents reported before `end` and still open at `end` (reports), in two
+    index-friendly queries: those open now (status index) and those of the last
+    `lookback_days` (site_id, reported_at) closed only later."""
+    # `site_id + 0`: the few open incidents come through the status index, not a scan of
+    # the site's whole history through (site_id, reported_at).
+    now_open = (Incident.status.in_([s.value for s in rules.OPEN]), Incident.site_id + 0 == site_id)
+    opened = session.scalars(select(Incident).where(*now_open, visible_to(principal)))
+    found = {i.id: i for i in opened if i.reported_at < end}
+    later = [(c.is_(None)) | (c >= end) for c in (Incident.resolved_at, Incident.cancelled_at)]
+    window = (
+        Incident.reported_at >= end - timedelta(days=lookback_days),
+        Incident.reported_at < end,
+    )
+    recent = (Incident.site_id == site_id, *window, *later, visible_to(principal))
+    found.update((i.id, i) for i in session.scalars(select(Incident).where(*recent)))
+    return sorted(found.values(), key=lambda i: (i.reported_at, i.id))
+
+
+def touched_since(
+    session: Session, *, principal: Principal, site_id: int, start: datetime
+) -> Sequence[Incident]:
+    """A site's incidents the caller may see changed at or after `start` (reports; index
+    updated_at, id)."""
+    where = (Incident.updated_at >= start, Incident.site_id == site_id, visible_to(principal))
+    return session.scalars(select(Incident).where(*where)).all()
+
+
+def entries_between(
+    session: Session, *, incident_ids: Iterable[int], start: datetime, end: datetime
+) -> builtins.list[TimelineEntry]:
+    """Timeline entries of these incidents in [start, end), oldest first, in batched
+    queries (IN lists of 500): never one query per incident."""
+    ids = sorted(set(incident_ids))
+    out: builtins.list[TimelineEntry] = []
+    for i in range(0, len(ids), 500):
+        window = (TimelineEntry.at >= start, TimelineEntry.at < end)
+        query = select(TimelineEntry).where(
+            TimelineEntry.incident_id.in_(ids[i : i + 500]), *window
+        )
+        out.extend(session.scalars(query))
+    return sorted(out, key=lambda e: (e.at, e.incident_id, e.seq))
+
+
+def assessment_of(session: Session, *, incident_id: int) -> Assessment | None:
+    """The incident's assessment, if any (reports)."""
+    return session.get(Assessment, incident_id)

@@ -48,6 +48,8 @@ MODEL_MODULES = (
     "murphy.signals.models",
     "murphy.units.models",
     "murphy.oncall.models",
+    "murphy.reviews.models",
+    "murphy.problems.models",
 )
 
 

@@ -33,6 +33,8 @@ _EVENT_WORDS = {
     "sla.breached": "service target breached",
     "task.skipped": "mandatory step skipped",
     "ics.declared": "declared a major incident",
+    "problem.recurred": "came back after its problem was fixed",
+    "incident.follow_up": "follow-up check due: did the fix hold?",
     "incident.paged": "paging you",
     "incident.unacknowledged": "paged, nobody acknowledged",
 }

@@ -53,6 +53,8 @@ def events_for(kind: str, data: Mapping[str, Any]) -> list[str]:
         return [f"incident.{data['action']}"]
     simple = {"sla_breached": "sla.breached", "task_skipped": "task.skipped"}
     simple["ics_declared"] = "ics.declared"
+    simple["problem_recurred"] = "problem.recurred"
+    simple["follow_up_due"] = "incident.follow_up"
     return [simple[kind]] if kind in simple else []
 
 
@@ -65,6 +67,14 @@ def builtin_recipients(event: str, data: Mapping[str, Any]) -> list[tuple[Recipi
     """Who is told whatever the rules say: the supervisors, of a skipped mandatory step."""
     if event == "task.skipped" and data.get("mandatory"):
         return [BUILTIN_SUPERVISORS]
+    if event == "incident.follow_up":  # whoever resolved it, or the supervisors
+        return (
+            [(RecipientKind.USER, data["resolved_by"])]
+            if data.get("resolved_by")
+            else [BUILTIN_SUPERVISORS]
+        )
+    if event == "problem.recurred":  # its owner, or the supervisors when it has none
+        return [(RecipientKind.USER, data["owner"])] if data.get("owner") else [BUILTIN_SUPERVISORS]
     return []
 
 

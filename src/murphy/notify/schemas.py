@@ -25,6 +25,8 @@ EVENTS: tuple[str, ...] = (
     "sla.breached",
     "task.skipped",
     "ics.declared",
+    "problem.recurred",
+    "incident.follow_up",
 )
 
 

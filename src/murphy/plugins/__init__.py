@@ -10,10 +10,13 @@ from murphy.core.db import Database
 from murphy.plugins import hookspecs
 
 BUILTIN = (
+    "murphy.incidents.plugin",
     "murphy.sla.plugin",
     "murphy.playbooks.plugin",
     "murphy.notify.plugin",
     "murphy.units.plugin",
+    "murphy.problems.plugin",
+    "murphy.reviews.plugin",
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core import config, timers
@@ -146,6 +146,23 @@ def next_due(session: Session, *, incident_ids: Iterable[int]) -> dict[int, Cloc
                 target_minutes=r.target_minutes,
             )
     return out
+
+
+def compliance_counts(
+    session: Session, *, incidents: Any
+) -> builtins.list[tuple[str, Any, int, int, int]]:
+    """(kind, priority, met, breached, open) counts of the clocks of `incidents` (a subquery
+    with columns `id` and `priority`), grouped in SQL (analytics)."""
+    met = func.sum(case((Clock.met_at.is_not(None) & Clock.breached_at.is_(None), 1), else_=0))
+    breached = func.sum(case((Clock.breached_at.is_not(None), 1), else_=0))
+    running = func.sum(case((Clock.met_at.is_(None) & Clock.breached_at.is_(None), 1), else_=0))
+    stmt = (
+        select(Clock.kind, incidents.c.priority, met, breached, running)
+        .join(incidents, incidents.c.id == Clock.incident_id)
+        .group_by(Clock.kind, incidents.c.priority)
+    )
+    rows = session.execute(stmt)
+    return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows]
 
 
 def track(session: Session, *, change: Change) -> None:

@@ -38,6 +38,7 @@ REQUIRED = {
     "assessment.suspected_root_cause": "suspected root cause",
     "assessment.recommended_solution": "recommended solution",
     "assessment.parties_informed": "parties informed",
+    "resolution.effectiveness": "effectiveness evaluation (when resolving)",
 }
 
 

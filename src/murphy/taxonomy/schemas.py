@@ -18,6 +18,7 @@ REQUIRED_FIELDS = (
     "assessment.suspected_root_cause",
     "assessment.recommended_solution",
     "assessment.parties_informed",
+    "resolution.effectiveness",  # asked when resolving: did the action fix it?
 )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import isoformat, utcnow
@@ -461,6 +461,17 @@ def _map_unit(unit: Unit, spot: rules.Spot, out: UnitOut) -> MapUnit:
 
 
 # --- dispatch ---------------------------------------------------------------------------
+
+
+def first_on_scene() -> Any:
+    """A subquery (incident_id, on_scene_at): when the first unit got to each incident
+    (analytics joins it to the incidents it may see)."""
+    return (
+        select(Assignment.incident_id, func.min(Assignment.on_scene_at).label("on_scene_at"))
+        .where(Assignment.on_scene_at.is_not(None))
+        .group_by(Assignment.incident_id)
+        .subquery("first_on_scene")
+    )
 
 
 def step_of(assignment: AssignmentOut) -> UnitStatus:

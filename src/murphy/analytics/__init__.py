@@ -1,0 +1,1 @@
+"""Analytics: the dashboard's figures (volume, response times, service targets, places)."""

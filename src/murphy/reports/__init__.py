@@ -1,0 +1,1 @@
+"""Reports: daily activity, shift handover, monthly management, ICS-201 and ICS-214."""

@@ -1,0 +1,1 @@
+"""Post-incident reviews: the rebuilt timeline, findings, approval and corrective actions."""
