@@ -63,7 +63,10 @@ def http_receiver(**kw: Any) -> Iterator[HttpReceiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-request (a killed worker):
+                return  # an incomplete request is not a message, as for any HTTP server
             headers = {k: v for k, v in self.headers.items()}
             signed = None
             if receiver.secret is not None:
