@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -394,6 +394,3 @@ def _compare(
         delta=change,
         better=rules.better(change, lower_is_better=lower),
     )
-
-
-__all__ = ["UTC", "dashboard", "met_share"]

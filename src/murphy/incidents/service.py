@@ -421,7 +421,7 @@ def transition(
         entry["reason"] = move.reason
     target = _merge_target(session, principal, incident, move) if move.merge_into else None
     if move.action is Action.RESOLVE:
-        asks = rules.EFFECTIVENESS in _required_fields(session, incident)
+        asks = needs_effectiveness(session, incident)
         entry |= changes.evaluate(session, incident, data.effectiveness, required=asks, now=now)
     elif move.action is Action.REOPEN:
         changes.forget_evaluation(session, incident)
@@ -668,8 +668,11 @@ def follow_up_due(session: Session, timer: timers.DueTimer) -> None:
     incident = session.get(Incident, int(timer.subject))
     if incident is None or incident.follow_up_on is None or incident.resolved_at is None:
         return
-    who = users_service.refs(session, [incident.resolved_by_id]) if incident.resolved_by_id else {}
-    resolver = who.get(incident.resolved_by_id) if incident.resolved_by_id else None
+    resolver = (
+        users_service.get_by_id(session, incident.resolved_by_id)
+        if incident.resolved_by_id
+        else None
+    )
     data = {
         "effective": incident.effective,
         "note": incident.effectiveness_note,

@@ -55,6 +55,7 @@ def events_for(kind: str, data: Mapping[str, Any]) -> list[str]:
     simple["ics_declared"] = "ics.declared"
     simple["problem_recurred"] = "problem.recurred"
     simple["follow_up_due"] = "incident.follow_up"
+    simple["review_action_overdue"] = "review.action_overdue"
     return [simple[kind]] if kind in simple else []
 
 
@@ -73,6 +74,8 @@ def builtin_recipients(event: str, data: Mapping[str, Any]) -> list[tuple[Recipi
             if data.get("resolved_by")
             else [BUILTIN_SUPERVISORS]
         )
+    if event == "review.action_overdue":  # its owner and the supervisors
+        return [(RecipientKind.USER, data["owner"]), BUILTIN_SUPERVISORS]
     if event == "problem.recurred":  # its owner, or the supervisors when it has none
         return [(RecipientKind.USER, data["owner"])] if data.get("owner") else [BUILTIN_SUPERVISORS]
     return []

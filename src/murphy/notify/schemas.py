@@ -27,6 +27,7 @@ EVENTS: tuple[str, ...] = (
     "ics.declared",
     "problem.recurred",
     "incident.follow_up",
+    "review.action_overdue",
 )
 
 

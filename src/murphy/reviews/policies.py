@@ -83,6 +83,18 @@ def actions_of(session: Session, review_id: int) -> Sequence[CorrectiveAction]:
     ).all()
 
 
+def actions_by_review(
+    session: Session, review_ids: set[int]
+) -> dict[int, builtins.list[CorrectiveAction]]:
+    """The actions of many reviews, by review id, in one query."""
+    out: dict[int, builtins.list[CorrectiveAction]] = {}
+    if review_ids:
+        stmt = select(CorrectiveAction).where(CorrectiveAction.review_id.in_(review_ids))
+        for action in session.scalars(stmt):
+            out.setdefault(action.review_id, []).append(action)
+    return out
+
+
 def action_outs(
     session: Session, rows: Sequence[CorrectiveAction], numbers: dict[int, str], today: date
 ) -> builtins.list[ActionOut]:

@@ -112,9 +112,12 @@ def action_move(current: ActionStatus, target: ActionStatus, note: str) -> Actio
     return target
 
 
+LIVE = (A.OPEN, A.IN_PROGRESS)  # an action still to do
+
+
 def is_overdue(due_on: date, status: ActionStatus, today: date) -> bool:
     """An action still to do after its due date."""
-    return status in (A.OPEN, A.IN_PROGRESS) and today > due_on
+    return status in LIVE and today > due_on
 
 
 def milestones(reported_at: datetime, entries: Iterable[Entry]) -> list[Milestone]:

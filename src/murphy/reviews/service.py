@@ -8,7 +8,7 @@ hook) or on demand; an incident that needs one cannot close until it is approved
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,8 +25,6 @@ from murphy.core.errors import (
 )
 from murphy.incidents import service as incidents_service
 from murphy.incidents.schemas import Change, IncidentFacts
-from murphy.notify import service as notify_service
-from murphy.notify.schemas import RecipientKind
 from murphy.reviews import policies, rules
 from murphy.reviews.models import CorrectiveAction, Review
 from murphy.reviews.schemas import (
@@ -48,7 +46,8 @@ from murphy.users import service as users_service
 from murphy.users.schemas import Permission, Principal
 
 OVERDUE = "review.overdue"  # the durable timer of a corrective action's due date
-OVERDUE_EVENT = "review.action_overdue"
+OVERDUE_ENTRY = "review_action_overdue"
+OVERDUE_EVENT = "review.action_overdue"  # what notify makes of that entry
 MAY_READ = (Permission.REVIEW, Permission.APPROVE_REVIEW, Permission.REPORTS)
 
 
@@ -206,27 +205,30 @@ def list_reviews(
     stmt = select(Review).order_by(Review.updated_at.desc()).limit(500)
     if status is not None:
         stmt = stmt.where(Review.status == status.value)
-    rows = session.scalars(stmt).all()
+    found = session.scalars(stmt).all()
     numbers = incidents_service.visible_numbers(
-        session, principal=principal, ids=[r.incident_id for r in rows]
+        session, principal=principal, ids=[r.incident_id for r in found]
     )
+    rows = [r for r in found if r.incident_id in numbers]
+    titles = incidents_service.summaries(
+        session, principal=principal, numbers=list(numbers.values())
+    )
+    actions = policies.actions_by_review(session, {r.id for r in rows})
     today = utcnow().date()
     out = []
     for r in rows:
-        if r.incident_id not in numbers:
-            continue
-        acts = policies.actions_of(session, r.id)
-        live = [a for a in acts if a.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)]
-        incident = incidents_service.get(session, incident_id=r.incident_id)
+        live = [a for a in actions.get(r.id, []) if a.status in rules.LIVE]
         out.append(
             ReviewRow(
                 number=numbers[r.incident_id],
-                title=incident.title,
+                title=titles[numbers[r.incident_id]].title,
                 status=ReviewStatus(r.status),
                 required=r.required,
                 updated_at=r.updated_at,
                 open_actions=len(live),
-                overdue_actions=sum(a.due_on < today for a in live),
+                overdue_actions=sum(
+                    rules.is_overdue(a.due_on, ActionStatus(a.status), today) for a in live
+                ),
             )
         )
     order = {ReviewStatus.SUBMITTED: 0, ReviewStatus.DRAFT: 1, ReviewStatus.APPROVED: 2}
@@ -316,7 +318,7 @@ def list_actions(
     if overdue:
         stmt = stmt.where(
             CorrectiveAction.due_on < today,
-            CorrectiveAction.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]),
+            CorrectiveAction.status.in_([s.value for s in rules.LIVE]),
         )
     rows = session.scalars(stmt).all()
     by_review = policies.incident_numbers(session, {a.review_id for a in rows})
@@ -348,24 +350,10 @@ def flag_overdue(session: Session, *, timer: timers.DueTimer) -> None:
         "owner": owner.username,
         "due_on": action.due_on.isoformat(),
     }
-    entry = incidents_service.append_entry(
-        session,
-        incident_id=review.incident_id,
-        kind="review_action_overdue",
-        data=data,
-        at=timer.fired_at,
+    # The entry is the outbox event `review.action_overdue`: the owner and the supervisors.
+    incidents_service.append_entry(
+        session, incident_id=review.incident_id, kind=OVERDUE_ENTRY, data=data, at=timer.fired_at
     )
-    incident = incidents_service.get(session, incident_id=review.incident_id)
-    change = Change(
-        incident=incidents_service.facts(incident),
-        kind=entry.kind,
-        seq=entry.seq,
-        data=data,
-        actor=None,
-        at=timer.fired_at,
-    )
-    who = [(RecipientKind.USER, owner.username), (RecipientKind.ROLE, "supervisor")]
-    notify_service.send(session, change=change, event=OVERDUE_EVENT, recipients=who)
 
 
 # --- internals ----------------------------------------------------------------------
@@ -509,8 +497,3 @@ def _arm(session: Session, action: CorrectiveAction, now: datetime) -> None:
 
 def _action_out(session: Session, action: CorrectiveAction, number: str) -> ActionOut:
     return policies.action_outs(session, [action], {action.review_id: number}, utcnow().date())[0]
-
-
-def today() -> date:
-    """Today in UTC (the due dates' day)."""
-    return utcnow().date()
