@@ -46,6 +46,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bench.corpus import Corpus
+from murphy.analytics.changes import rebuild as rebuild_facts
 from murphy.core import audit
 from murphy.core.clock import isoformat
 from murphy.core.db import Database
@@ -539,6 +540,7 @@ def generate(
                 on_progress(size)
         _upsert_counters(conn, writer.counters)
         _restore_search_index(conn, index)
+        rebuild_facts(conn)  # the dashboard's rows, written behind the plugin's back
     if db.dialect == "postgresql":
         _postgres_after_load(db)
     stats.added = todo

@@ -31,6 +31,7 @@ from sqlalchemy import JSON, Connection, Table, func, select
 from bench import generate as g
 from bench.corpus import Corpus
 from bench.history_model import Model, TypeInfo, build_model, ensure_units, schedule_timers
+from murphy.analytics.changes import rebuild as rebuild_facts
 from murphy.core import audit
 from murphy.core.clock import isoformat
 from murphy.core.db import Database, UTCDateTime
@@ -446,6 +447,7 @@ def _write(
                 batch = _HBatch()
         g._upsert_counters(conn, writer.counters)
         g._restore_search_index(conn, index)
+        rebuild_facts(conn)  # the dashboard's rows, written behind the plugin's back
 
 
 def _flush(conn: Connection, batch: _HBatch) -> None:

@@ -155,6 +155,45 @@ def test_monthly_report(web: TestClient, org: Org) -> None:
     assert "No data" in future
 
 
+def test_monthly_report_tells_reviews_problems_and_effectiveness(
+    web: TestClient, hq: Factory, org: Org
+) -> None:
+    from datetime import date
+
+    from murphy.analytics.changes import refresh
+    from murphy.incidents.models import Incident
+    from murphy.problems import service as problems_service
+    from murphy.problems.schemas import ProblemIn
+    from murphy.reviews import service as reviews_service
+    from murphy.reviews.schemas import ActionIn
+
+    sam = org.sam.principal
+    now = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    with hq.db.transaction() as s:
+        reviews_service.open(s, principal=sam, number=org.first, now=now)
+    with hq.db.transaction() as s:
+        late = ActionIn(title="Fit a door closer", owner="sam", due_on=date(2026, 11, 22))
+        reviews_service.add_action(s, principal=sam, number=org.first, data=late, now=now)
+    with hq.db.transaction() as s:
+        data = ProblemIn(title="Dock door left open", site="HQ")
+        problems_service.create(s, principal=sam, data=data, now=now)
+    with hq.db.transaction() as s:
+        found = s.query(Incident).filter(Incident.number == org.second).one()
+        found.effective = "partly"  # as resolving with the question answered would
+        refresh(s, [found.id])
+    sign_in(web, "sam")
+    html = web.get("/reports/monthly?site=HQ&month=2026-11").text
+    assert "Post-incident reviews" in html and org.first in html
+    assert "Corrective actions overdue: 1" in html
+    assert "Dock door left open" in html and "PRB-" in html
+    assert "Partly" in html and "1 (100%)" in html
+    text = _pdf_text(web.get("/reports/monthly?site=HQ&month=2026-11&format=pdf").content)
+    assert "Post-incident reviews" in text and "Dock door left open" in text
+    october = web.get("/reports/monthly?site=HQ&month=2026-10").text
+    assert "Dock door left open" not in october  # opened later
+    assert org.first not in october.split("Post-incident reviews")[1]
+
+
 def test_ics_forms_of_a_major_incident(web: TestClient, hq: Factory, org: Org) -> None:
     with hq.db.transaction() as s:
         data = DeclareIn(commander={"user": "sam"}, complexity=3)  # type: ignore[arg-type]

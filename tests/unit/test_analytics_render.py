@@ -3,6 +3,7 @@ the week, something readable when there is no data, and the pure period rules.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from xml.etree.ElementTree import Element
 
@@ -113,3 +114,57 @@ def test_percentiles_interpolate() -> None:
         ("a", "A", 5),
         ("other", "Other", 4),
     ]
+
+
+def test_hot_map_draws_a_circle_per_place_the_biggest_first_and_labels_escaped() -> None:
+    svg = render.hot_map(
+        [
+            ("Car park <east>", 52.519, 13.407, 2),
+            ("Lobby", 52.5201, 13.4051, 9),
+            ("Dock", 52.52, 13.405, 1),
+        ],
+        title="Hot spots",
+    )
+    parse(svg)  # well-formed, with a title and a description
+    assert svg.count('class="ch-spot"') == 3
+    assert svg.index("Lobby: 9") < svg.index("Car park &lt;east&gt;: 2")
+    assert "<east>" not in svg
+    radii = [
+        float(r) for r in re.findall(r'class="ch-spot" cx="[\d.]+" cy="[\d.]+" r="([\d.]+)"', svg)
+    ]
+    assert radii == sorted(radii, reverse=True) and radii[0] == 28.0
+
+
+def test_hot_map_of_one_place_and_of_none() -> None:
+    parse(render.hot_map([("Lobby", 52.5, 13.4, 4)], title="Hot spots"))
+    assert "No incidents in this period" in render.hot_map([], title="Hot spots")
+
+
+def test_hot_plan_fills_busy_zones_and_writes_their_counts() -> None:
+    square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
+    svg = render.hot_plan(
+        "/plans/a.png?v=1&x=2",
+        (800, 600),
+        [("Lobby", 4, square, (5.0, 5.0)), ("Dock", 0, square, (5.0, 5.0))],
+        title="Hot spots: Tower A",
+    )
+    parse(svg)
+    assert 'href="/plans/a.png?v=1&amp;x=2"' in svg
+    assert svg.count("<polygon") == 2
+    assert 'fill-opacity="0.00"' in svg  # the quiet dock is outlined only
+    assert svg.count('class="ch-zone-n ch-halo"') == 1  # only the lobby's count is written
+    assert 'viewBox="0 0 800 600"' in svg
+
+
+@pytest.mark.parametrize(
+    "spread",
+    [(0.01, 0.0001), (0.0001, 0.01), (0.003, 0.004)],  # wide, tall, square
+)
+def test_hot_map_keeps_every_circle_inside_the_picture(spread: tuple[float, float]) -> None:
+    dlat, dlon = spread
+    places = [("NW", 52.5 + dlat, 13.4, 5), ("SE", 52.5, 13.4 + dlon, 5), ("C", 52.5, 13.4, 1)]
+    root = parse(render.hot_map(places, title="Hot spots"))
+    width, height = (float(v) for v in root.get("viewBox", "").split()[2:])
+    for c in root.iter(f"{SVG}circle"):
+        x, y, r = (float(c.get(k, "nan")) for k in ("cx", "cy", "r"))
+        assert r <= x <= width - r and r <= y <= height - r

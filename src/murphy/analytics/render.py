@@ -6,6 +6,7 @@ Each chart has a <title> and <desc> and each mark a <title> with its number."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -13,6 +14,7 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ROW = 40  # height of a bar row: its label, then the bar
 BARS_W = 360  # narrow, so that a phone shows the labels at a readable size
 WIDTH = 640
+MAP_W = 420  # narrow, so that a phone shows the place names at a readable size
 
 
 def _e(text: object) -> str:
@@ -146,6 +148,87 @@ def _busiest(grid: Sequence[Sequence[int]]) -> str:
         ((v, d, h) for d, row in enumerate(grid) for h, v in enumerate(row)), default=(0, 0, 0)
     )
     return f"{DAYS[best[1]]} {best[2]:02d}:00"
+
+
+def hot_map(spots: Sequence[tuple[str, float, float, int]], *, title: str) -> str:
+    """Places (label, latitude, longitude, count) as circles on a plain plane, larger and
+    darker for more incidents, the busiest labelled; north up, distances kept (a site is
+    small enough for a flat projection)."""
+    if not spots:
+        return _empty(title)
+    lat0 = sum(s[1] for s in spots) / len(spots)
+    squeeze = math.cos(math.radians(lat0))
+    xs = [lon * squeeze for _, _, lon, _ in spots]
+    ys = [-lat for _, lat, _, _ in spots]
+    dx, dy = max(xs) - min(xs), max(ys) - min(ys)
+    width, pad, tallest = MAP_W, 44, 300
+    inner = width - 2 * pad
+    scale = min(inner / dx if dx else math.inf, tallest / dy if dy else math.inf)
+    scale = 0 if math.isinf(scale) else scale  # one place: in the middle
+    height = int(max(dy * scale, 160)) + 2 * pad
+    left = pad + (inner - dx * scale) / 2
+    up = pad + (height - 2 * pad - dy * scale) / 2
+    points = [
+        (left + (x - min(xs)) * scale, up + (y - min(ys)) * scale)
+        for x, y in zip(xs, ys, strict=True)
+    ]
+    top = max(s[3] for s in spots) or 1
+    ranked = sorted(range(len(spots)), key=lambda i: -spots[i][3])
+    desc = "; ".join(f"{spots[i][0]}: {spots[i][3]}" for i in ranked[:8])
+    out = [_open(width, height, title, desc, "ch-hotmap")]
+    out.append(f'<rect class="ch-ground" x="0" y="0" width="{width}" height="{height}" rx="6"/>')
+    for i in ranked:  # the biggest first, so that the smaller ones stay on top
+        label, _, _, count = spots[i]
+        x, y = points[i]
+        r = 6 + 22 * math.sqrt(count / top)
+        out.append(
+            f'<circle class="ch-spot" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" '
+            f'fill-opacity="{_shade(count, top):.2f}"><title>{_e(label)}: {count}</title></circle>'
+        )
+    for i in ranked[:8]:
+        label, _, _, count = spots[i]
+        x, y = points[i]
+        r = 6 + 22 * math.sqrt(count / top)
+        anchor = "end" if x > width / 2 else "start"
+        dx = -(r + 4) if anchor == "end" else r + 4
+        out.append(
+            f'<text class="ch-label ch-map-label ch-halo" x="{x + dx:.1f}" y="{y + 6:.1f}" '
+            f'text-anchor="{anchor}">{_e(_short(label, 20))} {count}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def hot_plan(
+    url: str,
+    size: tuple[int, int],
+    zones: Sequence[tuple[str, int, Sequence[tuple[float, float]], tuple[float, float]]],
+    *,
+    title: str,
+) -> str:
+    """A floor plan picture with its drawn zones (label, count, outline, centre) filled
+    darker for more incidents and the count written in each busy one."""
+    width, height = size
+    top = max((z[1] for z in zones), default=0) or 1
+    font = max(width, height) / 24
+    busy = sorted((z for z in zones if z[1]), key=lambda z: -z[1])
+    desc = "; ".join(f"{label}: {count}" for label, count, _, _ in busy[:8]) or "No incidents"
+    out = [_open(width, height, title, desc, "ch-plan")]
+    out.append(f'<image href="{_e(url)}" x="0" y="0" width="{width}" height="{height}"/>')
+    for label, count, outline, _ in zones:
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in outline)
+        shade = _shade(count, top) * 0.8 if count else 0
+        out.append(
+            f'<polygon class="ch-zone" points="{points}" fill-opacity="{shade:.2f}">'
+            f"<title>{_e(label)}: {count}</title></polygon>"
+        )
+    for _, count, _, (x, y) in busy:
+        out.append(
+            f'<text class="ch-zone-n ch-halo" x="{x:.1f}" y="{y + font / 3:.1f}" '
+            f'text-anchor="middle" font-size="{font:.0f}">{count}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
 
 
 def _empty(title: str) -> str:

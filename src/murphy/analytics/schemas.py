@@ -103,6 +103,41 @@ class Place(BaseModel):
     types: list[Count]
 
 
+class HotSpot(BaseModel):
+    """A place with coordinates (a zone, else its building) and the incidents there."""
+
+    label: str
+    latitude: float
+    longitude: float
+    count: int
+
+
+class HotZone(BaseModel):
+    """A zone drawn on a floor plan and the incidents in it."""
+
+    label: str
+    count: int
+    outline: list[tuple[float, float]] = Field(description="Corners in the plan's pixels")
+    centre: tuple[float, float]
+
+
+class HotPlan(BaseModel):
+    """A floor plan (its picture's address and size) with its zones' counts."""
+
+    name: str
+    url: str
+    width: int
+    height: int
+    zones: list[HotZone]
+
+
+class HotSpots(BaseModel):
+    """Where one site's incidents were: points for its map, and its busiest floor plans."""
+
+    spots: list[HotSpot]
+    plans: list[HotPlan]
+
+
 class Comparison(BaseModel):
     """One figure now and in the previous period of the same length."""
 
@@ -126,3 +161,9 @@ class DashboardOut(BaseModel):
     places: list[Place]
     details: list[Place]
     comparison: list[Comparison]
+    effectiveness: list[Count] = Field(
+        default=[], description="Resolved incidents by the answer to 'did it fix it?'"
+    )
+    hot_spots: HotSpots | None = Field(
+        default=None, description="With one site chosen, if it has coordinates or floor plans"
+    )

@@ -1,22 +1,25 @@
-"""The dashboard's figures for a filter, every one computed with SQL aggregates over the
-incidents the caller may see (`incidents.service.visible_to`: sites and restricted types).
+"""The dashboard's figures for a filter, from the incident facts (`analytics.models`: one
+narrow row per incident) the caller may see (`incidents.service.visible_to`: sites, own
+reports and restricted types). Counts are SQL aggregates; the percentiles are taken in
+Python from the durations of the period, a few integers per incident.
 
 `dashboard` is the entry point, also for reports (monthly management report)."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from murphy.analytics import queries, rules
+from murphy.analytics import changes, places, queries, rules
+from murphy.analytics.models import IncidentFact
 from murphy.analytics.schemas import (
     KINDS,
     PRIORITIES,
@@ -29,25 +32,24 @@ from murphy.analytics.schemas import (
     Filters,
     Measure,
     Period,
-    Place,
     Volume,
 )
 from murphy.core.clock import utcnow, zone
 from murphy.core.errors import NotFound, ValidationFailed
 from murphy.incidents import service as incidents_service
 from murphy.sites import service as sites_service
-from murphy.sla import service as sla_service
 from murphy.taxonomy import service as taxonomy_service
-from murphy.units import service as units_service
 from murphy.users.schemas import Permission, Principal
 
+FACTS = IncidentFact.__table__
+ByPriority = dict[int | None, list[int]]  # a measure's sorted seconds by priority
 DEFAULT_ZONE = "UTC"  # the dates of "all sites" are read in UTC (each hour in its site's zone)
+EFFECTIVE = (("yes", "Yes, it fixed it"), ("partly", "Partly"), ("no", "No"))
 MEASURES = (
     ("mtta", "Time to acknowledge"),
     ("on_scene", "Time to on scene"),
     ("mttr", "Time to resolve"),
 )
-PLACES = 10
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,11 @@ def dashboard(session: Session, *, principal: Principal, filters: Filters) -> Da
     before = rules.previous(first, last)
     now_where = _dated(scope, first, last)
     then_where = _dated(scope, *before)
-    volume = _volume(session, scope, now_where, first, last)
-    times = [_measure(session, now_where, key, label) for key, label in MEASURES]
-    compliance = _compliance(session, now_where)
+    kinds = places.kinds_by_place(session, now_where)
+    volume = _volume(session, scope, now_where, first, last, kinds)
+    durations = _durations(session, now_where)
+    times = [_measure(durations[key], key, label) for key, label in MEASURES]
+    compliance, effectiveness = _outcomes(session, now_where)
     return DashboardOut(
         filters=filters,
         period=_period(first, last, scope.tz),
@@ -78,8 +82,10 @@ def dashboard(session: Session, *, principal: Principal, filters: Filters) -> Da
         volume=volume,
         times=times,
         compliance=compliance,
-        places=_places(session, now_where),
-        details=_details(session, now_where),
+        effectiveness=effectiveness,
+        places=places.busiest(session, kinds),
+        details=places.as_typed(session, now_where),
+        hot_spots=places.hot_spots(session, scope.site_id, kinds),
         comparison=_comparison(session, then_where, volume.total, times, compliance),
     )
 
@@ -89,13 +95,13 @@ def _period(first: date, last: date, tz: ZoneInfo) -> Period:
 
 
 def _table() -> Any:
-    return incidents_service.analytics_table()
+    return FACTS
 
 
 def _scope(session: Session, principal: Principal, filters: Filters) -> Scope:
     """The condition of the filter (site, type tree, exercises) and of what may be seen."""
     t = _table()
-    where: list[ColumnElement[bool]] = [incidents_service.visible_to(principal)]
+    where: list[ColumnElement[bool]] = [incidents_service.visible_to(principal, t.c)]
     site_id, tz = None, zone(DEFAULT_ZONE)
     if filters.site:
         try:
@@ -125,22 +131,32 @@ def _dated(scope: Scope, first: date, last: date) -> ColumnElement[bool]:
 
 
 def _volume(
-    session: Session, scope: Scope, where: ColumnElement[bool], first: date, last: date
+    session: Session,
+    scope: Scope,
+    where: ColumnElement[bool],
+    first: date,
+    last: date,
+    kinds: Sequence[places.KindsAt],
 ) -> Volume:
     t = _table()
     n = func.count()
-    by_site = session.execute(select(t.c.site_id, n).where(where).group_by(t.c.site_id)).all()
-    by_type = session.execute(select(t.c.type_id, n).where(where).group_by(t.c.type_id)).all()
-    hour = queries.utc_hour(session, t.c.reported_at)
+    per_type: dict[int | None, int] = defaultdict(int)
+    for *_, type_id, count in kinds:
+        per_type[type_id] += count
+    by_type = list(per_type.items())
     hours = session.execute(
-        select(t.c.site_id, hour, n).where(where).group_by(t.c.site_id, hour)
+        select(t.c.site_id, t.c.hour, n).where(where).group_by(t.c.site_id, t.c.hour)
     ).all()
-    sites = sites_service.get_by_ids(session, [r[0] for r in by_site])
+    per_site: dict[int, int] = defaultdict(int)
+    for site_id, _, count in hours:
+        per_site[site_id] += count
+    by_site = list(per_site.items())
+    sites = sites_service.get_by_ids(session, list(per_site))
     zones = {i: zone(s.timezone) for i, s in sites.items()}
     if scope.site_id is not None:
         zones = defaultdict(lambda: scope.tz, zones)
     step = rules.step_for((last - first).days + 1)
-    rows = [(zones.get(s, scope.tz), rules.utc_hour(h), c) for s, h, c in hours]
+    rows = [(zones.get(s, scope.tz), rules.hour_start(h), c) for s, h, c in hours]
     over_time, grid = rules.spread(rows, first, last, step)
     site_counts = [
         Count(key=sites[s].code, label=sites[s].name, count=c)
@@ -174,103 +190,73 @@ def _type_counts(session: Session, rows: Sequence[Any]) -> list[Count]:
 # --- response times -----------------------------------------------------------------
 
 
-def _measure(session: Session, where: ColumnElement[bool], key: str, label: str) -> Measure:
-    """Median, p90 and mean of one measure by priority and overall: the database ranks the
-    durations (window functions) and returns only the rows at those ranks."""
-    per: dict[int | None, dict[int, float]] = defaultdict(dict)
-    sizes: dict[int | None, tuple[int, float]] = {}
-    for row in session.execute(_ranked(session, where, key)):
-        took = float(row.took)
-        if row.rn_p in _ranks(row.n_p):
-            per[row.p][row.rn_p] = took
-            sizes[row.p] = (row.n_p, float(row.mean_p))
-        if row.rn_a in _ranks(row.n_a):
-            per[ALL][row.rn_a] = took
-            sizes[ALL] = (row.n_a, float(row.mean_a))
+def _durations(session: Session, where: ColumnElement[bool]) -> dict[str, ByPriority]:
+    """Each measure's durations (seconds) by priority, sorted, from one read of the period:
+    three integers per incident, fetched at once (not row by row)."""
+    t = _table()
+    stmt = select(t.c.priority, t.c.tta, t.c.tos, t.c.ttr).where(where)
+    acknowledge, on_scene, resolve = (defaultdict(list) for _ in MEASURES)
+    for priority, tta, tos, ttr in queries.plain_rows(session, stmt):
+        if tta is not None:
+            acknowledge[priority].append(tta)
+        if tos is not None:
+            on_scene[priority].append(tos)
+        if ttr is not None:
+            resolve[priority].append(ttr)
+    out: dict[str, ByPriority] = dict(
+        zip((key for key, _ in MEASURES), (acknowledge, on_scene, resolve), strict=True)
+    )
+    for per in out.values():
+        for values in per.values():
+            values.sort()
+    return out
+
+
+def _measure(durations: ByPriority, key: str, label: str) -> Measure:
+    """Median, p90 and mean of one measure by priority and overall."""
     return Measure(
         key=key,
         label=label,
-        overall=_stats(None, per[ALL], sizes.get(ALL)),
-        by_priority=[_stats(p, per[p], sizes.get(p)) for p in PRIORITIES],
+        overall=_stats(None, sorted(chain.from_iterable(durations.values()))),
+        by_priority=[_stats(p, durations.get(p, [])) for p in PRIORITIES],
     )
 
 
-ALL = -1  # the key of "every priority" while picking ranks
-QUANTILES = (0.5, 0.9)
-
-
-def _ranks(n: int) -> set[int]:
-    """The 0-based ranks whose values give the median and the 90th percentile of n values."""
-    return {r for q in QUANTILES for r in (math.floor((n - 1) * q), math.ceil((n - 1) * q))}
-
-
-def _ranked(session: Session, where: ColumnElement[bool], key: str) -> Any:
-    """Each duration with its rank and count by priority and overall, kept only at the ranks
-    the percentiles need (one scan, the sorting done by the database)."""
-    t = _table()
-    if key == "on_scene":
-        scene = units_service.first_on_scene()
-        end = scene.c.on_scene_at
-    else:
-        end = t.c.acknowledged_at if key == "mtta" else t.c.resolved_at
-    took = queries.seconds(session, t.c.reported_at, end).label("took")
-    base = select(t.c.priority, took)
-    if key == "on_scene":
-        base = base.join(scene, scene.c.incident_id == t.c.id)
-    sub = base.where(where, end.is_not(None), end >= t.c.reported_at).subquery("durations")
-    ranked = select(
-        sub.c.priority.label("p"),
-        sub.c.took,
-        (func.row_number().over(partition_by=sub.c.priority, order_by=sub.c.took) - 1).label(
-            "rn_p"
-        ),
-        func.count().over(partition_by=sub.c.priority).label("n_p"),
-        func.avg(sub.c.took).over(partition_by=sub.c.priority).label("mean_p"),
-        (func.row_number().over(order_by=sub.c.took) - 1).label("rn_a"),
-        func.count().over().label("n_a"),
-        func.avg(sub.c.took).over().label("mean_a"),
-    ).subquery("ranked")
-    wanted = [ranked.c[f"rn_{w}"] == at for w in "pa" for at in _picks(ranked.c[f"n_{w}"] - 1)]
-    return select(ranked).where(or_(*wanted))
-
-
-def _picks(m: Any) -> list[Any]:
-    """Floor and ceiling of m × q for q = 0.5 and 0.9 (m = n - 1), as integer SQL."""
-    return [m * 5 // 10, (m * 5 + 9) // 10, m * 9 // 10, (m * 9 + 9) // 10]
-
-
-def _stats(
-    priority: int | None, at_rank: dict[int, float], size: tuple[int, float] | None
-) -> Durations:
-    n, mean = size or (0, None)
+def _stats(priority: int | None, values: Sequence[int]) -> Durations:
     return Durations(
         priority=priority,
-        count=n,
-        median=_pick(at_rank, n, 0.5),
-        p90=_pick(at_rank, n, 0.9),
-        mean=mean,
+        count=len(values),
+        median=rules.percentile(values, 0.5),
+        p90=rules.percentile(values, 0.9),
+        mean=rules.mean(values),
     )
-
-
-def _pick(at_rank: dict[int, float], n: int, q: float) -> float | None:
-    """The q-th percentile from the values at the two ranks around (n - 1) × q."""
-    if not n:
-        return None
-    at = (n - 1) * q
-    lo, hi = at_rank[math.floor(at)], at_rank[math.ceil(at)]
-    return lo + (hi - lo) * (at - math.floor(at))
 
 
 # --- service targets ----------------------------------------------------------------
 
 
-def _compliance(session: Session, where: ColumnElement[bool]) -> list[Compliance]:
+def _outcomes(session: Session, where: ColumnElement[bool]) -> tuple[list[Compliance], list[Count]]:
+    """Met, breached and open clocks by kind and priority, and the answers to "did it fix
+    it?" (one grouped read)."""
     t = _table()
-    chosen = select(t.c.id, t.c.priority).where(where).subquery("chosen")
-    rows = sla_service.compliance_counts(session, incidents=chosen)
-    out = [Compliance(kind=k, priority=p, met=m, breached=b, open=o) for k, p, m, b, o in rows]
+    keys = [t.c.priority, *(t.c[kind] for kind in KINDS), t.c.effective]
+    rows = session.execute(select(*keys, func.count()).where(where).group_by(*keys))
+    counts: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    answers: dict[str, int] = defaultdict(int)
+    for priority, *outcomes, effective, n in rows:
+        for kind, outcome in zip(KINDS, outcomes, strict=True):
+            if outcome is not None:
+                counts[(kind, priority)][outcome] += n
+        if effective is not None:
+            answers[effective] += n
+    out = [
+        Compliance(kind=k, priority=p, met=c["met"], breached=c["breached"], open=c["open"])
+        for (k, p), c in counts.items()
+    ]
     order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(out, key=lambda c: (order.get(c.kind, 9), c.priority or 9))
+    compliance = sorted(out, key=lambda c: (order.get(c.kind, 9), c.priority or 9))
+    said = [Count(key=k, label=label, count=answers[k]) for k, label in EFFECTIVE if answers[k]]
+    return compliance, said
 
 
 def met_share(rows: Sequence[Compliance]) -> float | None:
@@ -278,83 +264,6 @@ def met_share(rows: Sequence[Compliance]) -> float | None:
     met = sum(r.met for r in rows)
     decided = met + sum(r.breached for r in rows)
     return met / decided if decided else None
-
-
-# --- places -------------------------------------------------------------------------
-
-
-def _places(session: Session, where: ColumnElement[bool]) -> list[Place]:
-    """The busiest places (site, building, zone) with the types there."""
-    t = _table()
-    keys = (t.c.site_id, t.c.building_id, t.c.zone_id)
-    rows = session.execute(
-        select(*keys, t.c.type_id, func.count()).where(where).group_by(*keys, t.c.type_id)
-    ).all()
-    grouped: dict[tuple[int, int | None, int | None], list[tuple[int | None, int]]] = {}
-    for s, b, z, type_id, c in rows:
-        grouped.setdefault((s, b, z), []).append((type_id, c))
-    ranked = sorted(grouped.items(), key=lambda kv: -sum(c for _, c in kv[1]))[:PLACES]
-    ids = [sites_service.PlaceIds(site_id=s, building_id=b, zone_id=z) for (s, b, z), _ in ranked]
-    labels = sites_service.labels(session, ids)
-    return _place_list(
-        session, [(k[0], lab, v) for (k, v), lab in zip(ranked, labels, strict=True)]
-    )
-
-
-def _details(session: Session, where: ColumnElement[bool]) -> list[Place]:
-    """The most frequent free-text locations (as typed) with the types there."""
-    t = _table()
-    detail = func.lower(func.trim(t.c.location_detail))
-    n = func.count()
-    tops = session.execute(
-        select(t.c.site_id, detail, n)
-        .where(where, detail != "")
-        .group_by(t.c.site_id, detail)
-        .order_by(n.desc(), detail)
-        .limit(PLACES)
-    ).all()
-    if not tops:
-        return []
-    types = session.execute(
-        select(t.c.site_id, detail, t.c.type_id, n)
-        .where(where, detail.in_({d for _, d, _ in tops}))
-        .group_by(t.c.site_id, detail, t.c.type_id)
-    ).all()
-    by: dict[tuple[int, str], list[tuple[int | None, int]]] = defaultdict(list)
-    for s, d, type_id, c in types:
-        by[(s, d)].append((type_id, c))
-    return _place_list(session, [(s, d, by[(s, d)]) for s, d, _ in tops])
-
-
-def _place_list(
-    session: Session, items: Sequence[tuple[int, str, list[tuple[int | None, int]]]]
-) -> list[Place]:
-    type_ids = {i for _, _, v in items for i, _ in v if i is not None}
-    names, codes = (
-        taxonomy_service.names(session, type_ids),
-        taxonomy_service.codes(session, type_ids),
-    )
-    sites = sites_service.get_by_ids(session, {s for s, _, _ in items})
-    out = []
-    for site_id, label, counts in items:
-        kinds = [
-            Count(
-                key=codes.get(i, "untyped") if i else "untyped",
-                label=names.get(i, "Untyped") if i else "Untyped",
-                count=c,
-            )
-            for i, c in sorted(counts, key=lambda x: -x[1])
-        ]
-        site = sites.get(site_id)
-        out.append(
-            Place(
-                site=site.code if site else "",
-                label=label,
-                count=sum(c for _, c in counts),
-                types=kinds[:5],
-            )
-        )
-    return out
 
 
 # --- this period against the previous one --------------------------------------------
@@ -367,15 +276,22 @@ def _comparison(
     times: Sequence[Measure],
     compliance: Sequence[Compliance],
 ) -> list[Comparison]:
+    """The previous period needs less: its count, the overall medians, the share met."""
     t = _table()
-    before = session.scalar(select(func.count()).select_from(t).where(then)) or 0
-    out = [_compare("volume", "Incidents", total, before, lower=True)]
-    for m in times:
-        if m.key == "on_scene":
-            continue
-        old = _measure(session, then, m.key, m.label).overall.median
+    outcome = [t.c[kind] for kind in KINDS]
+    met = sum((case((c == "met", 1), else_=0) for c in outcome), start=literal(0))
+    breached = sum((case((c == "breached", 1), else_=0) for c in outcome), start=literal(0))
+    count, met_then, breached_then = session.execute(
+        select(func.count(), func.sum(met), func.sum(breached)).where(then)
+    ).one()
+    decided = (met_then or 0) + (breached_then or 0)
+    out = [_compare("volume", "Incidents", total, count or 0, lower=True)]
+    rows = queries.plain_rows(session, select(t.c.tta, t.c.ttr).where(then))
+    measures = (m for m in times if m.key != "on_scene")
+    for column, m in enumerate(measures):
+        old = rules.percentile(sorted(r[column] for r in rows if r[column] is not None), 0.5)
         out.append(_compare(m.key, f"{m.label} (median)", m.overall.median, old, lower=True))
-    old_share = met_share(_compliance(session, then))
+    old_share = (met_then or 0) / decided if decided else None
     out.append(
         _compare("met", "Service targets met", met_share(compliance), old_share, lower=False)
     )
@@ -394,3 +310,9 @@ def _compare(
         delta=change,
         better=rules.better(change, lower_is_better=lower),
     )
+
+
+def rebuild_facts(session: Session) -> int:
+    """Rewrite the fact row of every incident (after a bulk load, or to repair them); how
+    many there are. Refreshing them after each change is the analytics plugin's job."""
+    return changes.rebuild(session.connection())

@@ -24,6 +24,7 @@ class Page:
     data: DashboardOut
     charts: dict[str, str] = field(default_factory=dict)
     compliance: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[tuple[str, str]] = field(default_factory=list)  # (floor, SVG)
 
 
 def page(data: DashboardOut) -> Page:
@@ -38,8 +39,20 @@ def page(data: DashboardOut) -> Page:
         "time": render.columns(over, title=f"Incidents per {v.step}"),
         "heat": render.heat_map(v.hour_of_week, title="Hour of the week"),
         "hot": render.bars(hot, title="Hot spots: busiest places"),
+        "effective": render.bars(
+            [(c.label, float(c.count)) for c in data.effectiveness], title="Did it fix it?"
+        ),
     }
-    return Page(data=data, charts=charts, compliance=compliance_rows(data.compliance))
+    plans: list[tuple[str, str]] = []
+    if data.hot_spots:
+        spots = [(s.label, s.latitude, s.longitude, s.count) for s in data.hot_spots.spots]
+        if spots:
+            charts["hot_map"] = render.hot_map(spots, title="Hot spots on the site map")
+        for p in data.hot_spots.plans:
+            zones = [(z.label, z.count, z.outline, z.centre) for z in p.zones]
+            svg = render.hot_plan(p.url, (p.width, p.height), zones, title=f"Hot spots: {p.name}")
+            plans.append((p.name, svg))
+    return Page(data=data, charts=charts, compliance=compliance_rows(data.compliance), plans=plans)
 
 
 def compliance_rows(rows: list[Compliance]) -> list[dict[str, Any]]:

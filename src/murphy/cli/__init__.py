@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from murphy.cli import (
     admin,
+    analytics,
     deliveries,
     demo,
     export,
@@ -55,6 +56,7 @@ mqtt.register(app)
 units.register(app)
 report.register(app)
 export.register(app)
+analytics.register(app)
 
 
 def main() -> None:

@@ -77,18 +77,20 @@ def search(session: Session, stmt: Rows, q: str) -> tuple[Rows, ColumnElement[in
 _FTS = table("incidents_fts", column("rowid", Integer))
 
 
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition for the incidents `principal` may see."""
+def visible_to(principal: Principal, columns: Any = Incident) -> ColumnElement[bool]:
+    """The SQL condition for the incidents `principal` may see, over `columns` (anything
+    with `site_id`, `reporter_id` and `clearance`: the incidents, or a table of their
+    facts)."""
     if principal.can(Permission.READ):
         cond: ColumnElement[bool] = true()
     elif principal.can(Permission.READ_OWN):
-        cond = Incident.reporter_id == principal.id
+        cond = columns.reporter_id == principal.id
     else:
         return false()
     if principal.site_ids is not None:
-        cond = cond & Incident.site_id.in_(principal.site_ids)
+        cond = cond & columns.site_id.in_(principal.site_ids)
     # Restricted types (an HR matter, a sexual assault) only for those cleared for them.
-    cleared: ColumnElement[bool] = Incident.clearance.is_(None)
+    cleared: ColumnElement[bool] = columns.clearance.is_(None)
     if principal.clearances:
-        cleared = cleared | Incident.clearance.in_(principal.clearances)
+        cleared = cleared | columns.clearance.in_(principal.clearances)
     return cond & cleared

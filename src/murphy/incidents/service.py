@@ -482,10 +482,13 @@ def visible_numbers(
     return {i: n for i, n in rows}
 
 
-def visible_to(principal: Principal) -> ColumnElement[bool]:
+def visible_to(principal: Principal, columns: Any = None) -> ColumnElement[bool]:
     """The SQL condition for the incidents `principal` may see (sites, own reports,
-    clearances for restricted types)."""
-    return queries.visible_to(principal)
+    clearances for restricted types); over another table's `site_id`, `reporter_id` and
+    `clearance` columns if given (`table.c`), such as the analytics facts."""
+    return (
+        queries.visible_to(principal) if columns is None else queries.visible_to(principal, columns)
+    )
 
 
 def analytics_table() -> Any:

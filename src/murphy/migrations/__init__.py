@@ -50,6 +50,7 @@ MODEL_MODULES = (
     "murphy.oncall.models",
     "murphy.reviews.models",
     "murphy.problems.models",
+    "murphy.analytics.models",
 )
 
 

@@ -17,6 +17,7 @@ BUILTIN = (
     "murphy.units.plugin",
     "murphy.problems.plugin",
     "murphy.reviews.plugin",
+    "murphy.analytics.plugin",
 )
 
 

@@ -137,6 +137,8 @@ class ProblemSummary(BaseModel):
     incidents: int
     recurrences: int
     updated_at: datetime
+    created_at: datetime | None = None
+    fixed_at: datetime | None = None
 
 
 class Evidence(BaseModel):

@@ -102,6 +102,8 @@ def list(
             incidents=int(counts.get(p.id, 0)),
             recurrences=p.recurrences,
             updated_at=p.updated_at,
+            created_at=p.created_at,
+            fixed_at=p.fixed_at,
         )
         for p in rows
     ]

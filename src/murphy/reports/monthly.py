@@ -1,8 +1,9 @@
-"""The monthly management report: figures from the analytics dashboard, as sections."""
+"""The monthly management report: figures from the analytics dashboard, the reviews and
+corrective actions, and the problems, as sections."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -12,10 +13,16 @@ from murphy.analytics.schemas import DashboardOut, Filters
 from murphy.core.clock import zone
 from murphy.core.errors import ValidationFailed
 from murphy.incidents import service as incidents_service
+from murphy.problems import service as problems_service
+from murphy.problems.schemas import ProblemStatus
 from murphy.reports import rules, service
 from murphy.reports.schemas import Report, Section
+from murphy.reviews import service as reviews_service
+from murphy.reviews.schemas import ReviewStatus
 from murphy.sites import service as sites_service
 from murphy.users.schemas import Principal
+
+LIVE_PROBLEMS = (ProblemStatus.OPEN, ProblemStatus.KNOWN_ERROR)
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -62,6 +69,13 @@ def monthly(session: Session, *, principal: Principal, site: str, month: str) ->
     ]
     if row is not None:
         sections.append(_majors(session, principal, row.id, row.timezone, first, last))
+    start, _ = rules.day_window(first, zone(row.timezone if row else "UTC"))
+    _, end = rules.day_window(last, zone(row.timezone if row else "UTC"))
+    sections += [
+        _effectiveness(d),
+        _reviews(session, principal, code, start, end),
+        _problems(session, principal, code, start, end),
+    ]
     if d.volume.total == 0:
         sections.insert(
             0,
@@ -135,6 +149,82 @@ def _majors(
     ctx = service.Context(session, principal, site_id, zone(tz))
     ctx.load(found, [])
     return ctx.table("Major incidents", found, "No major incident.")
+
+
+def _effectiveness(d: DashboardOut) -> Section:
+    answered = sum(c.count for c in d.effectiveness)
+    return Section(
+        heading="Did the action fix it?",
+        paragraphs=[
+            "The answer given when each incident of the month was resolved, for the types "
+            "that ask it."
+        ]
+        if answered
+        else [],
+        pairs=[(c.label, f"{c.count} ({c.count / answered:.0%})") for c in d.effectiveness],
+        empty="No incident of the month was resolved with an answer.",
+    )
+
+
+def _reviews(
+    session: Session, principal: Principal, site: str | None, start: datetime, end: datetime
+) -> Section:
+    rows = reviews_service.for_report(session, principal=principal, site=site, start=start, end=end)
+    opened = sum(1 for r in rows if r.opened_at and start <= r.opened_at < end)
+    approved = sum(1 for r in rows if r.approved_at and start <= r.approved_at < end)
+    waiting = sum(1 for r in rows if r.status != ReviewStatus.APPROVED)
+    overdue = sum(r.overdue_actions for r in rows)
+    return Section(
+        heading="Post-incident reviews",
+        pairs=[
+            ("Opened this month", str(opened)),
+            ("Approved this month", str(approved)),
+            ("Not yet approved", str(waiting)),
+            ("Corrective actions overdue today", str(overdue)),
+        ],
+        flags=[f"Corrective actions overdue: {overdue}"] if overdue else [],
+        columns=["Incident", "Title", "Review", "Actions open", "Overdue"],
+        rows=[
+            [r.number, r.title, r.status.value, str(r.open_actions), str(r.overdue_actions)]
+            for r in rows
+        ],
+        empty="No review opened, approved or waiting.",
+    )
+
+
+def _problems(
+    session: Session, principal: Principal, site: str | None, start: datetime, end: datetime
+) -> Section:
+    found = [
+        p
+        for p in problems_service.list(session, principal=principal)
+        if (site is None or p.site == site)
+        and (p.created_at is None or p.created_at < end)
+        and (p.status != ProblemStatus.CLOSED or start <= p.updated_at < end)
+    ]
+    new = sum(1 for p in found if p.created_at and start <= p.created_at < end)
+    fixed = sum(1 for p in found if p.fixed_at and start <= p.fixed_at < end)
+    return Section(
+        heading="Problems (causes several incidents share)",
+        pairs=[
+            ("Opened this month", str(new)),
+            ("Fixed this month", str(fixed)),
+            ("Still open or known errors", str(sum(p.status in LIVE_PROBLEMS for p in found))),
+        ],
+        columns=["Problem", "Title", "Status", "Place", "Incidents", "Recurrences"],
+        rows=[
+            [
+                p.ref,
+                p.title,
+                p.status.value.replace("_", " "),
+                p.place_label or p.site or "-",
+                str(p.incidents),
+                str(p.recurrences),
+            ]
+            for p in found
+        ],
+        empty="No problem open, fixed or closed this month.",
+    )
 
 
 def _fmt(key: str, value: float | None) -> str:

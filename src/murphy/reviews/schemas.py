@@ -207,3 +207,5 @@ class ReviewRow(BaseModel):
     updated_at: datetime
     open_actions: int
     overdue_actions: int
+    opened_at: datetime | None = None
+    approved_at: datetime | None = None

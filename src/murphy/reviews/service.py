@@ -8,6 +8,7 @@ hook) or on demand; an incident that needs one cannot close until it is approved
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -205,14 +206,36 @@ def list_reviews(
     stmt = select(Review).order_by(Review.updated_at.desc()).limit(500)
     if status is not None:
         stmt = stmt.where(Review.status == status.value)
-    found = session.scalars(stmt).all()
+    return _rows(session, principal, session.scalars(stmt).all(), site=None)
+
+
+def for_report(
+    session: Session, *, principal: Principal, site: str | None, start: datetime, end: datetime
+) -> builtins.list[ReviewRow]:
+    """The reviews a period report shows: opened or approved in [start, end), or opened
+    before its end and still not approved; of one site's incidents (by code) or all."""
+    _require_any(principal, MAY_READ, "see reviews")
+    in_period = Review.opened_at.between(start, end) | Review.approved_at.between(start, end)
+    waiting = (Review.opened_at < end) & (Review.status != ReviewStatus.APPROVED.value)
+    stmt = select(Review).where(in_period | waiting).order_by(Review.opened_at).limit(500)
+    return _rows(session, principal, session.scalars(stmt).all(), site=site)
+
+
+def _rows(
+    session: Session, principal: Principal, found: Sequence[Review], *, site: str | None
+) -> builtins.list[ReviewRow]:
     numbers = incidents_service.visible_numbers(
         session, principal=principal, ids=[r.incident_id for r in found]
     )
-    rows = [r for r in found if r.incident_id in numbers]
     titles = incidents_service.summaries(
-        session, principal=principal, numbers=list(numbers.values())
+        session, principal=principal, numbers=builtins.list(numbers.values())
     )
+    rows = [
+        r
+        for r in found
+        if r.incident_id in numbers
+        and (site is None or titles[numbers[r.incident_id]].site == site)
+    ]
     actions = policies.actions_by_review(session, {r.id for r in rows})
     today = utcnow().date()
     out = []
@@ -229,6 +252,8 @@ def list_reviews(
                 overdue_actions=sum(
                     rules.is_overdue(a.due_on, ActionStatus(a.status), today) for a in live
                 ),
+                opened_at=r.opened_at,
+                approved_at=r.approved_at,
             )
         )
     order = {ReviewStatus.SUBMITTED: 0, ReviewStatus.DRAFT: 1, ReviewStatus.APPROVED: 2}

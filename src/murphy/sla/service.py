@@ -148,21 +148,20 @@ def next_due(session: Session, *, incident_ids: Iterable[int]) -> dict[int, Cloc
     return out
 
 
-def compliance_counts(
-    session: Session, *, incidents: Any
-) -> builtins.list[tuple[str, Any, int, int, int]]:
-    """(kind, priority, met, breached, open) counts of the clocks of `incidents` (a subquery
-    with columns `id` and `priority`), grouped in SQL (analytics)."""
-    met = func.sum(case((Clock.met_at.is_not(None) & Clock.breached_at.is_(None), 1), else_=0))
-    breached = func.sum(case((Clock.breached_at.is_not(None), 1), else_=0))
-    running = func.sum(case((Clock.met_at.is_(None) & Clock.breached_at.is_(None), 1), else_=0))
-    stmt = (
-        select(Clock.kind, incidents.c.priority, met, breached, running)
-        .join(incidents, incidents.c.id == Clock.incident_id)
-        .group_by(Clock.kind, incidents.c.priority)
+def outcomes(ids: Any = None) -> Any:
+    """A subquery (incident_id, acknowledge, respond, resolve): how each clock of the
+    incidents (`ids`: a list or an expanding bound parameter; or all) came out, "met",
+    "breached" or "open" (analytics keeps it)."""
+    state = case(
+        (Clock.breached_at.is_not(None), "breached"),
+        (Clock.met_at.is_not(None), "met"),
+        else_="open",
     )
-    rows = session.execute(stmt)
-    return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows]
+    kinds = [func.max(case((Clock.kind == kind, state))).label(kind) for kind in CLOCKS]
+    stmt = select(Clock.incident_id, *kinds).group_by(Clock.incident_id)
+    if ids is not None:
+        stmt = stmt.where(Clock.incident_id.in_(ids))
+    return stmt.subquery("clock_outcomes")
 
 
 def track(session: Session, *, change: Change) -> None:

@@ -463,15 +463,17 @@ def _map_unit(unit: Unit, spot: rules.Spot, out: UnitOut) -> MapUnit:
 # --- dispatch ---------------------------------------------------------------------------
 
 
-def first_on_scene() -> Any:
+def first_on_scene(ids: Any = None) -> Any:
     """A subquery (incident_id, on_scene_at): when the first unit got to each incident
-    (analytics joins it to the incidents it may see)."""
-    return (
+    (`ids`: a list or an expanding bound parameter; or all; analytics keeps it)."""
+    stmt = (
         select(Assignment.incident_id, func.min(Assignment.on_scene_at).label("on_scene_at"))
         .where(Assignment.on_scene_at.is_not(None))
         .group_by(Assignment.incident_id)
-        .subquery("first_on_scene")
     )
+    if ids is not None:
+        stmt = stmt.where(Assignment.incident_id.in_(ids))
+    return stmt.subquery("first_on_scene")
 
 
 def step_of(assignment: AssignmentOut) -> UnitStatus:
