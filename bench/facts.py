@@ -115,16 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    opts = Options(
-        dbs=kinds,
-        sizes=[],
-        duration=0,
-        connections=0,
-        threads=0,
-        pg_url=args.pg_url,
-        verify=False,
-        keep=False,
-    )
+    opts = Options.databases_only(args.pg_url)
     print("| database | incidents/s with the facts | without | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for kind in kinds:

@@ -81,6 +81,11 @@ class Options:
     keep: bool
     pool_size: int | None = None
 
+    @classmethod
+    def databases_only(cls, pg_url: str, *, keep: bool = False) -> Options:
+        """Options for a benchmark that only needs `fresh_database` (no load settings)."""
+        return cls([], [], 0, 0, 0, pg_url, False, keep)
+
 
 @dataclass
 class Outcome:

@@ -85,11 +85,16 @@ def db(database: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    """Settings pointing at the test database."""
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at the test database (and a blob store of the test's own)."""
     # No delivery worker unless a test asks for one (test_delivery*.py): the outbox stays
     # as the change left it, and no background loop runs beside every other test.
-    return Settings(database_url=database_url, max_body_bytes=64 * 1024, delivery=False)
+    return Settings(
+        database_url=database_url,
+        max_body_bytes=64 * 1024,
+        delivery=False,
+        evidence_dir=str(tmp_path / "evidence"),
+    )
 
 
 @pytest.fixture

@@ -22,11 +22,14 @@ from murphy import __version__, plugins
 from murphy.analytics import api as analytics_api
 from murphy.analytics import pages as analytics_pages
 from murphy.core import timers
+from murphy.core.blobs import LocalBlobStore
 from murphy.core.db import Database, WalCheckpointer
 from murphy.core.events import EventBus
 from murphy.core.live import Hub
 from murphy.core.scheduler import Scheduler
 from murphy.core.writer import Writer
+from murphy.evidence import api as evidence_api
+from murphy.evidence import pages as evidence_pages
 from murphy.ics import api as ics_api
 from murphy.incidents import api as incidents_api
 from murphy.incidents import pages as incidents_pages
@@ -52,6 +55,10 @@ from murphy.signals import pages as signals_pages
 from murphy.sites import api as sites_api
 from murphy.sites import pages as sites_pages
 from murphy.sla import api as sla_api
+from murphy.statements import api as statements_api
+from murphy.statements import pages as statements_pages
+from murphy.subjects import api as subjects_api
+from murphy.subjects import pages as subjects_pages
 from murphy.taxonomy import api as taxonomy_api
 from murphy.taxonomy import pages as taxonomy_pages
 from murphy.units import admin_pages as units_admin_pages
@@ -129,25 +136,21 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db_gate = DbGate(database.pool_size)
     app.state.reader = Reader(database, settings.reads_at_once())
     app.state.writer = Writer(database, app.state.bus)
+    app.state.blobs = LocalBlobStore(Path(settings.evidence_dir), limit=settings.max_evidence_bytes)
     app.state.hub = Hub(database)
     app.state.scheduler, app.state.deliverer = _background(app, settings, manager)
     app.state.templates = templating.make(Jinja2Templates(directory=WEB / "templates"))
 
-    errors.install(app)
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_body_bytes,
-        uploads=PUBLIC_UPLOADS + units_pages.UPLOADS + sites_api.UPLOADS + sites_pages.UPLOADS,
-        max_upload_bytes=settings.max_upload_bytes,
-    )
-    app.add_middleware(SecurityHeaders, images=_origin(settings.map_tile_url))
-    _mount_static(app)
+    _edges(app, settings)
 
     # A request is matched against the routes in order: device signals and CAP alerts,
     # the storms' path, come first (matching every route cost a sixth of a signal).
     for router in (
         signals_api.router,
         live.router,
+        evidence_api.router,  # before incidents_api: /{number}/evidence/...
+        statements_api.router,
+        subjects_api.router,  # before incidents_api too: /{number}/subjects
         incidents_api.router,
         sites_api.router,
         sites_api.plans,
@@ -166,6 +169,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         users_pages.router,
         reports_pages.router,  # before incidents_pages: its /incidents/{n}/{form} catch-all
         reviews_pages.router,  # before incidents_pages too (/incidents/{n}/review)
+        evidence_pages.router,  # and this one (/incidents/{n}/evidence)
+        statements_pages.router,
+        subjects_pages.router,  # and this one (/incidents/{n}/subjects)
         incidents_pages.router,
         taxonomy_pages.router,
         sites_pages.router,
@@ -189,6 +195,20 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         return {"status": "ok", "database": database.dialect, "version": __version__}
 
     return app
+
+
+def _edges(app: FastAPI, settings: Settings) -> None:
+    """Error pages, body limits, security headers and the static files."""
+    errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        uploads=PUBLIC_UPLOADS + units_pages.UPLOADS + sites_api.UPLOADS + sites_pages.UPLOADS,
+        max_upload_bytes=settings.max_upload_bytes,
+        large=tuple((pattern, settings.max_evidence_bytes) for pattern in evidence_pages.UPLOADS),
+    )
+    app.add_middleware(SecurityHeaders, images=_origin(settings.map_tile_url))
+    _mount_static(app)
 
 
 def _background(

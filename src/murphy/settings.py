@@ -88,6 +88,18 @@ class Settings(BaseSettings):
             " officers, floor plans), in bytes."
         ),
     )
+    evidence_dir: str = Field(
+        default="murphy-evidence",
+        description=(
+            "Directory where evidence files are kept (created if missing; relative to the"
+            " working directory). Back it up with the database."
+        ),
+    )
+    max_evidence_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=1024,
+        description="Largest evidence file taken (a phone's video, a CCTV export), in bytes.",
+    )
     public_reports_per_hour: int = Field(
         default=10,
         ge=1,

@@ -45,6 +45,8 @@ def shoot(url: str, out: Path, numbers: dict[str, str], only: set[str]) -> list[
                 _admin(camera)
                 _reports(camera, numbers)
                 _reviews(camera, numbers)
+                _evidence(camera, numbers)
+                _subjects(camera, numbers)
                 saved += camera.shots
                 context.close()
         browser.close()
@@ -291,6 +293,52 @@ def _reviews(camera: Camera, numbers: dict[str, str]) -> None:
     camera.snap("problems")
 
 
+def _evidence(camera: Camera, numbers: dict[str, str]) -> None:
+    """The story incident's evidence and its item's chain of custody, as an officer."""
+    if camera.only and not camera.only & {"evidence", "evidence-item", "statements", "statement"}:
+        return
+    camera.sign_in("olu")
+    camera.page.goto(f"/incidents/{numbers['story']}/evidence")
+    camera.snap("evidence")
+    camera.page.get_by_role("link", name="Black rucksack left by the lifts").click()
+    camera.page.wait_for_load_state()
+    camera.snap("evidence-item")
+    camera.page.goto(f"/incidents/{numbers['story']}/statements")
+    camera.snap("statements")
+    camera.page.get_by_role("link", name="Priya Nair").first.click()
+    camera.page.wait_for_load_state()
+    camera.snap("statement")
+
+
+def _subjects(camera: Camera, numbers: dict[str, str]) -> None:
+    """The front desk lookup, a person's record (a possible duplicate, the Merge button)
+    and the incident's people section as a refused form shows it, as a dispatcher."""
+    if camera.only and not camera.only & {"subjects", "subject", "subject-add"}:
+        return
+    camera.sign_in("dana")
+    camera.page.goto("/subjects?q=reed")
+    camera.snap("subjects")
+    camera.page.goto(f"/subjects/{numbers['subject']}")
+    camera.snap("subject")
+    camera.page.evaluate(
+        """number => {
+          const form = document.createElement("form");
+          form.method = "post"; form.action = `/incidents/${number}/subjects`;
+          const token = document.querySelector("input[name=csrf_token]").value;
+          const fields = {csrf_token: token, kind: "person", role: "witness", name: "Kim Park",
+                          birth_date: "2999-01-01", description: "Red cap"};
+          for (const [k, v] of Object.entries(fields)) {
+            const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v;
+            form.append(i);
+          }
+          document.body.append(form); form.submit();
+        }""",
+        numbers["story"],
+    )
+    camera.page.wait_for_load_state()
+    camera.snap("subject-add")
+
+
 def _oncall(camera: Camera) -> None:
     """The on-call page as an admin: the override forms, a refused override (it ends
     before it starts) and a calendar link just made."""
@@ -355,9 +403,11 @@ def main() -> None:
         db = Database(url)
         plugins.install(db)
         migrations.upgrade(db)
-        numbers = build(db)
+        numbers = build(db, evidence_dir=f"{tmp}/evidence")
         # No delivery worker: the deliveries stay as shots_data left them (dead, failing).
-        settings = Settings(database_url=url, log_level="warning", delivery=False)
+        settings = Settings(
+            database_url=url, log_level="warning", delivery=False, evidence_dir=f"{tmp}/evidence"
+        )
         with serve(create_app(settings, db=db)) as base:
             for path in shoot(base, out, numbers, only):
                 print(path)

@@ -586,8 +586,9 @@ def build_paging(db: Database, people: dict[str, Principal], numbers: dict[str, 
     numbers["paged"], numbers["ack"] = number, token
 
 
-def build(db: Database) -> dict[str, str]:
-    """Everything; the numbers of the incidents the screenshots open, by name."""
+def build(db: Database, evidence_dir: str | None = None) -> dict[str, str]:
+    """Everything; the numbers of the incidents the screenshots open, by name (evidence
+    files go to `evidence_dir`, the server's MURPHY_EVIDENCE_DIR)."""
     build_sites(db)
     people = build_people(db)
     build_taxonomy(db)
@@ -604,7 +605,103 @@ def build(db: Database) -> dict[str, str]:
     build_history(db, people)
     build_reports(db, people, numbers)
     build_reviews(db, people, numbers)
+    numbers["subject"] = build_subjects(db, people, numbers)
+    if evidence_dir:
+        build_evidence(db, people, numbers["story"], evidence_dir)
     return numbers
+
+
+def build_evidence(db: Database, people: dict[str, Principal], number: str, where: str) -> None:
+    """On the story incident: a CCTV still and a clip kept as evidence, and a physical
+    item handed over, stored under a new seal."""
+    import asyncio
+    from pathlib import Path
+
+    from murphy.core.blobs import LocalBlobStore
+    from murphy.demo.plans import layout, png
+    from murphy.evidence import service as evidence
+    from murphy.evidence.schemas import Action, CustodyIn, ItemIn
+
+    store = LocalBlobStore(Path(where))
+    clip = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 4096
+    files = [
+        ("cam4-lobby-1402.png", "image/png", png(layout(2)), "Camera 4, lobby, 14:02"),
+        ("cam4-lobby-1401-1404.mp4", "video/mp4", clip, "Camera 4, 14:01 to 14:04"),
+    ]
+    for name, kind, data, what in files:
+
+        async def chunks(data: bytes = data) -> Any:
+            yield data
+
+        from murphy.evidence import intake
+
+        stored = asyncio.run(intake.receive(chunks(), store, kind))
+        with db.transaction() as s:
+            evidence.add_file(
+                s,
+                principal=people["olu"],
+                number=number,
+                filename=name,
+                media_type=kind,
+                stored=stored,
+                description=what,
+            )
+    with db.transaction() as s:
+        item = evidence.add_item(
+            s,
+            principal=people["olu"],
+            number=number,
+            data=ItemIn(description="Black rucksack left by the lifts", seal="EV-20431"),
+        )
+    for step in (
+        CustodyIn(action=Action.HANDED_OVER, to="sam"),
+        CustodyIn(action=Action.STORED, location="Evidence locker 3", seal="EV-20432"),
+    ):
+        with db.transaction() as s:
+            who = people["sam"] if step.action is Action.STORED else people["olu"]
+            evidence.record_custody(s, principal=who, number=number, evidence_id=item.id, data=step)
+    build_statements(db, people, number)
+
+
+def build_statements(db: Database, people: dict[str, Principal], number: str) -> None:
+    """A witness statement signed at the scene, an amendment, and a draft being taken."""
+    from murphy.statements import service as statements
+    from murphy.statements.schemas import AmendmentIn, StatementIn, SubmitIn
+
+    said = (
+        "I was parking on level P2 at about 22:40 when I saw a man in a dark jacket trying "
+        "the doors of three cars in row C. He had a torch. When he saw me he walked quickly "
+        "towards the stairwell by the pay machines."
+    )
+    with db.transaction() as s:
+        first = statements.take(
+            s,
+            principal=people["olu"],
+            number=number,
+            data=StatementIn(
+                giver="witness", name="Priya Nair", method="dictated", place="Level P2", body=said
+            ),
+            submit=SubmitIn(sign_off="signed", signed_name="Priya Nair"),
+        )
+    with db.transaction() as s:
+        statements.amend(
+            s,
+            principal=people["olu"],
+            number=number,
+            statement_id=first.id,
+            data=AmendmentIn(
+                body="The jacket was navy with a white logo on the back.", sign_off="absent"
+            ),
+        )
+    with db.transaction() as s:
+        statements.take(
+            s,
+            principal=people["olu"],
+            number=number,
+            data=StatementIn(
+                giver="staff", name="Tom Becker (car park attendant)", body="Saw nothing on"
+            ),
+        )
 
 
 # History for the analytics dashboard: eight weeks at HQ, busiest on
@@ -679,3 +776,26 @@ def build_reports(db: Database, people: dict[str, Principal], numbers: dict[str,
     numbers["month"] = local.strftime("%Y-%m")
     numbers["shift_start"] = (local - timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
     numbers["shift_end"] = (local + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def build_subjects(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> str:
+    """People and vehicles on the story and the car park incidents, one person recorded
+    twice (a possible duplicate); the id of the record the subject page shows."""
+    from murphy.subjects import service as subjects
+    from murphy.subjects.schemas import LinkIn
+
+    hoodie = "Male, about 180 cm, slim; grey hoodie, black jeans, white trainers"
+    added = {}
+    for number, role, who in [
+        (numbers["story"], "suspect", {"person": {"name": "Marcus Reed", "birth_date": "1991-06-14", "description": hoodie, "identifiers": [{"kind": "driving_licence", "value": "REED9106144MA"}]}}),
+        (numbers["story"], "reporting_party", {"person": {"name": "Ayesha Khan", "description": "Staff, facilities; saw him from the P2 stairwell"}}),
+        (numbers["story"], "subject", {"vehicle": {"plate": "B-MR 4521", "make": "Volkswagen", "model": "Golf", "colour": "silver", "description": "Dent in the rear bumper"}}),
+        (numbers["Car"], "victim", {"person": {"name": "Jonas Weber", "description": "Employee, owner of the car"}}),
+        (numbers["Car"], "subject", {"vehicle": {"plate": "B-JW 2207", "make": "Ford", "model": "Focus", "colour": "blue", "description": "Rear passenger window smashed"}}),
+        (numbers["Car"], "suspect", {"person": {"name": "Reed, Marcus", "description": "Grey hoodie, seen on camera 7"}}),
+    ]:  # fmt: skip
+        with db.transaction() as s:
+            data = LinkIn.model_validate({"role": role, **who})
+            link = subjects.link(s, principal=people["olu"], number=number, data=data)
+            added[link.label] = link.subject_id
+    return str(added["Marcus Reed"])

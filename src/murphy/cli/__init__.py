@@ -17,6 +17,7 @@ from murphy.cli import (
     analytics,
     deliveries,
     demo,
+    evidence,
     export,
     incidents,
     mqtt,
@@ -57,6 +58,7 @@ units.register(app)
 report.register(app)
 export.register(app)
 analytics.register(app)
+evidence.register(app)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
 from murphy.core.errors import MurphyError, NotFound
+from murphy.evidence import service as evidence_service
 from murphy.ics import service as ics_service
 from murphy.ics.schemas import TITLES as ICS_TITLES
 from murphy.ics.schemas import IcsOut
@@ -27,6 +28,7 @@ from murphy.playbooks.schemas import TaskList, TaskOut
 from murphy.sites import service as sites_service
 from murphy.sites.schemas import SiteDetail, SiteOut
 from murphy.sla import service as sla_service
+from murphy.subjects import service as subjects_service
 from murphy.taxonomy import service as taxonomy_service
 from murphy.taxonomy.schemas import TypeOut
 from murphy.units import service as units_service
@@ -145,6 +147,11 @@ def incident_page(
         **_units(session, principal, out),
         "contact": service.contact(session, incident_id=incident.id) if readable else None,
         "photos": service.attachments(session, incident_id=incident.id) if readable else [],
+        "evidence": evidence_service.list(session, principal=principal, number=incident.number)
+        if readable
+        else [],
+        "can_see_evidence": readable,
+        "subjects": subjects_service.panel(session, principal=principal, number=incident.number),
         **_pagings(session, incident),
         "can_note": principal.can(Permission.NOTE) and out.status is not Status.MERGED,
         "can_edit": principal.can(Permission.EDIT) and out.status in rules.EDITABLE,

@@ -51,6 +51,9 @@ MODEL_MODULES = (
     "murphy.reviews.models",
     "murphy.problems.models",
     "murphy.analytics.models",
+    "murphy.evidence.models",
+    "murphy.statements.models",
+    "murphy.subjects.models",
 )
 
 

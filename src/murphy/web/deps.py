@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from murphy.core import security
+from murphy.core.blobs import BlobStore
 from murphy.core.db import Database
 from murphy.core.errors import PermissionDenied, Unauthenticated
 from murphy.core.events import attach
@@ -137,6 +138,15 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriterDep = Annotated[Writer, Depends(get_writer)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
+
+
+def get_blobs(request: Request) -> BlobStore:
+    """Where the application keeps large files (evidence)."""
+    store: BlobStore = request.app.state.blobs
+    return store
+
+
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 
 
 def _bearer(request: Request) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -80,11 +81,13 @@ class BodyLimit:
         *,
         uploads: tuple[str, ...] = (),
         max_upload_bytes: int = 0,
+        large: tuple[tuple[re.Pattern[str], int], ...] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.uploads = uploads  # path prefixes that take `max_upload_bytes` (photos)
         self.max_upload_bytes = max(max_upload_bytes, max_bytes)
+        self.large = large  # paths (patterns) with a limit of their own (evidence files)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,6 +123,9 @@ class BodyLimit:
 
     def _limit(self, scope: Scope) -> int:
         path = str(scope.get("path", ""))
+        for pattern, limit in self.large:
+            if pattern.fullmatch(path):
+                return limit
         return self.max_upload_bytes if path.startswith(self.uploads) else self.max_bytes
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:

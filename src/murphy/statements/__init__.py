@@ -1,0 +1,1 @@
+"""Statements: what witnesses and involved people said, taken down, signed off, never edited."""

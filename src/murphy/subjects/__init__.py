@@ -1,0 +1,1 @@
+"""People and vehicles involved in incidents: records, their links, search, duplicates."""

@@ -1,0 +1,162 @@
+"""Subjects' SQL: what the caller may see (through the incidents), search, duplicate lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from murphy.incidents import service as incidents_service
+from murphy.subjects import rules
+from murphy.subjects.models import Subject, SubjectIdentifier, SubjectLink, SubjectToken
+from murphy.users.schemas import Principal
+
+MAX_WORDS = 5
+MAX_HOPS = 20  # merged into a record merged into another...
+
+
+def seen_by(principal: Principal) -> ColumnElement[bool]:
+    """Subjects linked to at least one incident `principal` may see (site and clearance)."""
+    incidents = incidents_service.analytics_table()
+    return exists(
+        select(SubjectLink.id)
+        .join(incidents, incidents.c.id == SubjectLink.incident_id)
+        .where(SubjectLink.subject_id == Subject.id, incidents_service.visible_to(principal))
+    )
+
+
+def unlinked_own(principal: Principal) -> ColumnElement[bool]:
+    """Subjects with no link at all that `principal` recorded (after an unlink)."""
+    linked = exists(select(SubjectLink.id).where(SubjectLink.subject_id == Subject.id))
+    return and_(not_(linked), Subject.created_by == principal.username)
+
+
+def visible(session: Session, principal: Principal, subject_id: int) -> Subject | None:
+    """The subject if `principal` may see it (a merged one: if they may see the record it
+    was merged into), else None."""
+    subject = session.get(Subject, subject_id)
+    target = subject
+    for _ in range(MAX_HOPS):
+        if target is None or target.merged_into_id is None:
+            break
+        target = session.get(Subject, target.merged_into_id)
+    if target is None:
+        return None
+    stmt = select(Subject.id).where(
+        Subject.id == target.id, or_(seen_by(principal), unlinked_own(principal))
+    )
+    return subject if session.scalar(stmt) is not None else None
+
+
+def by_name(principal: Principal, words: Sequence[str], limit: int) -> Any:
+    """People whose name has a word starting with each of `words`, in the order of the
+    matching word then of the record: the scan walks the token index from the longest
+    word's prefix and stops at `limit` rows the caller may see (a record whose name has
+    two words starting so may come twice: the caller drops the second)."""
+    wanted = list(dict.fromkeys(words))[:MAX_WORDS]
+    drive = max(wanted, key=len)
+    stmt = (
+        select(Subject)
+        .join(SubjectToken, SubjectToken.subject_id == Subject.id)
+        .where(
+            SubjectToken.token >= drive,
+            SubjectToken.token < rules.prefix_end(drive),
+            Subject.kind == "person",
+            Subject.merged_into_id.is_(None),
+        )
+    )
+    for word in wanted:
+        if word != drive:
+            other = aliased(SubjectToken)
+            stmt = stmt.where(
+                exists(
+                    select(other.token).where(
+                        other.subject_id == SubjectToken.subject_id,
+                        other.token >= word,
+                        other.token < rules.prefix_end(word),
+                    )
+                )
+            )
+    return (
+        stmt.where(seen_by(principal))
+        .order_by(SubjectToken.token, SubjectToken.subject_id)
+        .limit(limit)
+    )
+
+
+def by_plate(principal: Principal, key: str, limit: int) -> Any:
+    """Vehicles whose plate starts with `key` (letters and digits), the exact plate first."""
+    return (
+        select(Subject)
+        .where(
+            Subject.kind == "vehicle",
+            Subject.merged_into_id.is_(None),
+            Subject.plate_key >= key,
+            Subject.plate_key < rules.prefix_end(key),
+            seen_by(principal),
+        )
+        .order_by(Subject.plate_key, Subject.id.desc())
+        .limit(limit)
+    )
+
+
+def links_of(session: Session, subject_ids: Iterable[int]) -> Sequence[SubjectLink]:
+    """The links of these subjects, oldest first."""
+    ids = list(subject_ids)
+    if not ids:
+        return []
+    stmt = select(SubjectLink).where(SubjectLink.subject_id.in_(ids)).order_by(SubjectLink.id)
+    return session.scalars(stmt).all()
+
+
+def identifier_keys(session: Session, subject_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The identifier keys of each subject."""
+    out: dict[int, set[str]] = {}
+    ids = list(subject_ids)
+    if ids:
+        rows = session.execute(
+            select(SubjectIdentifier.subject_id, SubjectIdentifier.value_key).where(
+                SubjectIdentifier.subject_id.in_(ids)
+            )
+        )
+        for subject_id, key in rows:
+            out.setdefault(subject_id, set()).add(key)
+    return out
+
+
+def duplicate_candidates(
+    session: Session, principal: Principal, subject: Subject, keys: set[str]
+) -> Sequence[Subject]:
+    """Live records of the same kind sharing the name key, an identifier or the plate key,
+    among those `principal` may see."""
+    if subject.kind == "vehicle":
+        same = Subject.plate_key == subject.plate_key
+    else:
+        same_ids = select(SubjectIdentifier.subject_id).where(
+            SubjectIdentifier.value_key.in_(keys or {""})
+        )
+        same = or_(Subject.name_key == subject.name_key, Subject.id.in_(same_ids))
+    stmt = (
+        select(Subject)
+        .where(
+            same,
+            Subject.kind == subject.kind,
+            Subject.id != subject.id,
+            Subject.merged_into_id.is_(None),
+            seen_by(principal),
+        )
+        .order_by(Subject.id)
+        .limit(50)
+    )
+    return session.scalars(stmt).all()
+
+
+def identifiers_of(subject_id: int) -> Any:
+    """A record's identifiers, in the order given."""
+    return (
+        select(SubjectIdentifier)
+        .where(SubjectIdentifier.subject_id == subject_id)
+        .order_by(SubjectIdentifier.id)
+    )
