@@ -277,6 +277,9 @@ def test_edit_with_if_match_and_keys_follow(client, people, incidents):
     r = client.patch(url, json={"name": "Tom"}, headers={**olly.headers, "If-Match": '"1"'})
     assert r.status_code == 412
     assert client.get(url, headers=olly.headers).json()["name"] == "Thomas Thumbling"
+    r = client.patch(url, json={"plate": "AB12CDE", "description": "x"}, headers=olly.headers)
+    assert r.status_code == 422 and "a person has no plate" in r.text
+    assert client.get(url, headers=olly.headers).json()["description"] != "x"
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,7 @@ def write_keys(session: Session, subject: Subject, person: PersonIn | None) -> N
 def apply(session: Session, subject: Subject, data: SubjectUpdate) -> None:
     """Change a record's fields of its kind, keys and tokens kept in step."""
     fields = data.model_dump(exclude_unset=True)
+    rules.check_fields_of(subject.kind, set(fields))
     if subject.kind == SubjectKind.PERSON.value:
         _apply_person(session, subject, data, fields)
     else:

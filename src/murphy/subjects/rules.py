@@ -128,3 +128,15 @@ def check_merge(gone_id: int, gone_kind: str, survivor_id: int, survivor_kind: s
         raise ValidationFailed("into: a record cannot be merged into itself")
     if gone_kind != survivor_kind:
         raise ValidationFailed("into: a person and a vehicle cannot be merged")
+
+
+PERSON_ONLY = ("name", "birth_date", "identifiers")
+VEHICLE_ONLY = ("plate", "make", "model", "colour")
+
+
+def check_fields_of(kind: str, given: set[str]) -> None:
+    """Refuse an edit that sets fields the record's kind does not have (a person's plate)."""
+    other = VEHICLE_ONLY if kind == "person" else PERSON_ONLY
+    wrong = [f for f in other if f in given]
+    if wrong:
+        raise ValidationFailed(f"a {kind} has no {', '.join(wrong)}: leave it out")
