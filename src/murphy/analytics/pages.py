@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request, Response
 
 from murphy.analytics import service, views
 from murphy.analytics.schemas import Filters
-from murphy.core.errors import MurphyError, ValidationFailed
+from murphy.core.clock import parse_date
+from murphy.core.errors import MurphyError
 from murphy.incidents import service as incidents_service
 from murphy.users.schemas import Permission
 from murphy.web.deps import PageUser, SessionDep
@@ -55,9 +56,4 @@ def analytics_page(
 
 
 def _day(text: str, label: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationFailed(f"{label}: give a date as YYYY-MM-DD") from None
+    return parse_date(text, label) if text.strip() else None

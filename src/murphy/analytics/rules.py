@@ -103,6 +103,12 @@ def mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def met_share(met: int, breached: int) -> float | None:
+    """The share of decided clocks (met or breached) that were met; None if none is."""
+    decided = met + breached
+    return met / decided if decided else None
+
+
 def delta(current: float | None, previous: float | None) -> float | None:
     """The change from the previous figure, or None when one side is missing."""
     if current is None or previous is None:

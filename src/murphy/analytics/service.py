@@ -261,9 +261,7 @@ def _outcomes(session: Session, where: ColumnElement[bool]) -> tuple[list[Compli
 
 def met_share(rows: Sequence[Compliance]) -> float | None:
     """The share of decided clocks (met or breached) that were met, all kinds together."""
-    met = sum(r.met for r in rows)
-    decided = met + sum(r.breached for r in rows)
-    return met / decided if decided else None
+    return rules.met_share(sum(r.met for r in rows), sum(r.breached for r in rows))
 
 
 # --- this period against the previous one --------------------------------------------
@@ -284,14 +282,13 @@ def _comparison(
     count, met_then, breached_then = session.execute(
         select(func.count(), func.sum(met), func.sum(breached)).where(then)
     ).one()
-    decided = (met_then or 0) + (breached_then or 0)
     out = [_compare("volume", "Incidents", total, count or 0, lower=True)]
     rows = queries.plain_rows(session, select(t.c.tta, t.c.ttr).where(then))
     measures = (m for m in times if m.key != "on_scene")
     for column, m in enumerate(measures):
         old = rules.percentile(sorted(r[column] for r in rows if r[column] is not None), 0.5)
         out.append(_compare(m.key, f"{m.label} (median)", m.overall.median, old, lower=True))
-    old_share = (met_then or 0) / decided if decided else None
+    old_share = rules.met_share(met_then or 0, breached_then or 0)
     out.append(
         _compare("met", "Service targets met", met_share(compliance), old_share, lower=False)
     )

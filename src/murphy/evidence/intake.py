@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from fastapi.responses import StreamingResponse
 
 from murphy.core.blobs import BlobStore, Stored, TooLarge
-from murphy.core.errors import PayloadTooLarge, ValidationFailed
+from murphy.core.errors import PayloadTooLarge
 from murphy.evidence import rules
 from murphy.evidence.schemas import EvidenceOut
 
@@ -31,7 +31,7 @@ async def receive(chunks: AsyncIterator[bytes], store: BlobStore, media_type: st
         return writer.finish()
     except TooLarge as exc:
         raise PayloadTooLarge(f"the file is too large: {exc}; split it or ask an admin") from None
-    except (ValidationFailed, Exception):
+    except Exception:
         writer.abort()
         raise
 

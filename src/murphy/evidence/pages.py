@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from murphy.core.blobs import BlobStore
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.evidence import intake, rules, service
 from murphy.evidence.schemas import CustodyIn, ItemIn
@@ -39,9 +38,6 @@ ACTIONS = {
     "returned": "Returned to its owner",
     "disposed": "Disposed of",
 }
-
-
-TRANSFER = ACTIONS["transferred"]
 
 
 class ItemForm(FormModel):
@@ -171,10 +167,6 @@ async def content(
             s, principal=principal, number=number, evidence_id=evidence_id, download=download
         )
     )
-    return _stream(blobs, key, found, download)
-
-
-def _stream(blobs: BlobStore, key: str, found: Any, download: bool) -> Response:
     return intake.stream(blobs, key, found, download=download)
 
 
@@ -235,9 +227,7 @@ def _detail(
     context = {
         "tz": _zone(session, incident.site_id),
         "e": found,
-        "actions": ACTIONS
-        if found.kind.value == "item"
-        else {"transferred": ACTIONS["transferred"]},
+        "actions": {a.value: ACTIONS[a.value] for a in rules.actions_for(found.kind)},
         "can_record": principal.can(Permission.NOTE) and found.state.value == "held",
         "done": done,
         "error": str(error) if error else "",

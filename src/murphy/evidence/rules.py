@@ -108,11 +108,17 @@ def file_name(name: str | None) -> str:
     return value
 
 
+def actions_for(kind: Kind) -> tuple[Action, ...]:
+    """The custody steps an evidence can take: a file is viewed and downloaded, not moved,
+    so its only step is a transfer (a copy given to an outside party)."""
+    return (Action.TRANSFERRED,) if kind is Kind.FILE else tuple(Action)
+
+
 def next_state(kind: Kind, state: State, action: Action) -> State:
     """The state after a custody step; Conflict when the item has left custody."""
     if state is not State.HELD:
         raise Conflict(f"this evidence is {state.value}: no further custody step can be recorded")
-    if kind is Kind.FILE and action is not Action.TRANSFERRED:
+    if action not in actions_for(kind):
         raise ValidationFailed(
             "a file's custody is its views and downloads; record a transfer only"
         )

@@ -43,11 +43,18 @@ def check_upload(
 ) -> tuple[str, str]:
     """Before a file's bytes are read: the caller may add evidence to the incident, and its
     name and type are taken. The checked (name, type)."""
+    _, name, kind = _upload_target(session, principal, number, filename, declared)
+    return name, kind
+
+
+def _upload_target(
+    session: Session, principal: Principal, number: str, filename: str | None, declared: str
+) -> tuple[Any, str, str]:
     incident = incidents_service.get_or_raise(session, principal=principal, number=number)
     incidents_service.require(principal, Permission.NOTE, "add evidence")
     if incident.status == "merged":
         raise ValidationFailed(f"{incident.number} was merged: add the evidence to the survivor")
-    return rules.file_name(filename), rules.media_type(declared)
+    return incident, rules.file_name(filename), rules.media_type(declared)
 
 
 def add_file(
@@ -62,10 +69,7 @@ def add_file(
     now: datetime | None = None,
 ) -> EvidenceOut:
     """Record a file already in the blob store; its digest goes on the timeline."""
-    name, kind = check_upload(
-        session, principal=principal, number=number, filename=filename, declared=media_type
-    )
-    incident = incidents_service.get_or_raise(session, principal=principal, number=number)
+    incident, name, kind = _upload_target(session, principal, number, filename, media_type)
     now = now or utcnow()
     data = {
         "filename": name,
@@ -115,7 +119,7 @@ def _add(
         added_at=at,
         entry_seq=0,
         blob_key=blob_key,
-        **{k: v for k, v in data.items() if k != "holder" or kind is Kind.ITEM},
+        **data,
     )
     session.add(row)
     session.flush()

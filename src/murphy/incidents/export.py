@@ -14,13 +14,13 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from murphy.core.clock import isoformat, utcnow
+from murphy.core.clock import isoformat, parse_instant, utcnow
 from murphy.core.errors import ValidationFailed
 from murphy.incidents.models import Incident
 from murphy.incidents.service import require, visible_to
@@ -64,20 +64,8 @@ class Window:
 
 
 def instant(raw: str | None, name: str) -> datetime | None:
-    """An ISO 8601 instant with its offset; a naive one is refused, not guessed."""
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed(
-            f"{name}: {raw!r} is not an ISO 8601 instant, e.g. 2026-11-28T09:00:00+01:00"
-        ) from None
-    if value.tzinfo is None:
-        raise ValidationFailed(
-            f"{name}: {raw!r} has no offset; add one, e.g. {raw.strip()}+00:00 or Z"
-        )
-    return value.astimezone(UTC)
+    """An ISO 8601 instant with its offset, or None if not given; a naive one is refused."""
+    return parse_instant(raw, name) if raw and raw.strip() else None
 
 
 def window(

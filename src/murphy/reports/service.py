@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from murphy.core.clock import utcnow, zone
+from murphy.core.clock import parse_date, parse_instant, utcnow, zone
 from murphy.core.errors import ValidationFailed
 from murphy.incidents import service as incidents_service
 from murphy.reports import rules
@@ -37,29 +37,12 @@ def require_reports(principal: Principal) -> None:
     incidents_service.require(principal, Permission.REPORTS, "read reports")
 
 
-def parse_day(value: str) -> date:
-    """A YYYY-MM-DD date, or a clear error."""
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(f"date {value!r} is not a date: use YYYY-MM-DD") from None
-
-
-def parse_instant(value: str, tz: Any) -> datetime:
-    """An ISO date-time (local to `tz` when it has no offset), or a clear error."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(f"{value!r} is not a date-time: use YYYY-MM-DDTHH:MM") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
 def daily(session: Session, *, principal: Principal, site: str, day: str) -> Report:
     """The daily activity report of a site for one local date."""
     require_reports(principal)
     row = sites_service.get_visible_or_raise(session, principal=principal, code=site)
     tz = zone(row.timezone)
-    start, end = rules.day_window(parse_day(day), tz)
+    start, end = rules.day_window(parse_date(day, "date"), tz)
     ctx = Context(session, principal, row.id, tz)
     reported = incidents_service.reported_between(
         session, principal=principal, site_id=row.id, start=start, end=end
@@ -123,7 +106,7 @@ def _shift(start: str, end: str, tz: Any, now: datetime) -> tuple[datetime, date
         raise ValidationFailed("give both start and end, or neither for the shift that just ended")
     if not start:
         return rules.last_shift(now, tz)
-    begin, finish = parse_instant(start, tz), parse_instant(end, tz)
+    begin, finish = parse_instant(start, "start", tz), parse_instant(end, "end", tz)
     if finish <= begin:
         raise ValidationFailed("the end of the shift must be after its start")
     return begin, finish

@@ -6,13 +6,13 @@ back with its error beside it and what was typed."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from murphy.core.clock import parse_date
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.reviews import service, views
 from murphy.reviews.schemas import ActionIn, ActionPatch, ReturnIn, ReviewIn
@@ -172,7 +172,7 @@ def add_action(
     check_csrf(request, form.csrf_token)
 
     def act() -> None:
-        due = _date(form.due_on)
+        due = parse_date(form.due_on, "Due date")
         data = validated(ActionIn, LABELS, title=form.title, owner=form.owner, due_on=due)
         service.add_action(session, principal=principal, number=number, data=data)
 
@@ -238,13 +238,6 @@ def _page(
     page = views.review_page(session, principal=principal, number=number)
     context = {"nav": "queue", "page": page, "tz": page.tz, "done": done, "problem": problem or {}}
     return render(request, "review.html", context, status)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationFailed("Due date: give a date, e.g. 2026-12-31") from None
 
 
 def _back(number: str, done: str) -> Response:

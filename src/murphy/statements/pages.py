@@ -11,10 +11,10 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from murphy.core.errors import MurphyError
+from murphy.core.errors import MurphyError, NotFound
 from murphy.incidents import service as incidents_service
 from murphy.sites import service as sites_service
-from murphy.statements import service
+from murphy.statements import rules, service
 from murphy.statements.schemas import (
     AmendmentIn,
     Giver,
@@ -22,6 +22,7 @@ from murphy.statements.schemas import (
     SignOff,
     StatementEdit,
     StatementIn,
+    Status,
     SubmitIn,
 )
 from murphy.users.schemas import Permission, Principal
@@ -86,7 +87,9 @@ def take(
         data = validated(StatementIn, LABELS, **fields)
         sign = None
         if form.then == "submit":
-            sign = validated(SubmitIn, LABELS, sign_off=form.sign_off or None, **_signed(form))
+            sign = validated(
+                SubmitIn, LABELS, sign_off=form.sign_off or None, signed_name=form.signed_name
+            )
         out = service.take(session, principal=principal, number=number, data=data, submit=sign)
     except MurphyError as exc:
         return _list(request, session, principal, number, error=exc, kept=form)
@@ -125,7 +128,9 @@ def finish(
             session, principal=principal, number=number, statement_id=statement_id, data=edit
         )
         if form.then == "submit":
-            sign = validated(SubmitIn, LABELS, sign_off=form.sign_off or None, **_signed(form))
+            sign = validated(
+                SubmitIn, LABELS, sign_off=form.sign_off or None, signed_name=form.signed_name
+            )
             service.submit(
                 session, principal=principal, number=number, statement_id=statement_id, data=sign
             )
@@ -159,10 +164,6 @@ def amend(
     except MurphyError as exc:
         return _detail(request, session, principal, number, statement_id, error=exc, amend=form)
     return RedirectResponse(f"/incidents/{number}/statements/{out.id}?done=amended", 303)
-
-
-def _signed(form: TakeForm) -> dict[str, str]:
-    return {"signed_name": form.signed_name}
 
 
 def _common(session: Session, principal: Principal, number: str) -> dict[str, Any]:
@@ -211,14 +212,17 @@ def _detail(
     kept: TakeForm | None = None,
     amend: AmendForm | None = None,
 ) -> Response:
-    found = service.get(session, principal=principal, number=number, statement_id=statement_id)
     everything = service.list(session, principal=principal, number=number)
+    found = next((s for s in everything if s.id == statement_id), None)
+    if found is None:
+        raise NotFound(f"no statement {statement_id} on {number}")
     context = {
         **_common(session, principal, number),
         "s": found,
         "amendments": [a for a in everything if a.amends == found.id],
         "original": next((a for a in everything if a.id == found.amends), None),
-        "may_finish": found.status.value == "draft" and found.taken_by == principal.username,
+        "may_finish": found.status is Status.DRAFT
+        and rules.may_change(found.taken_by, principal.username),
         "done": done,
         "error": str(error) if error and amend is None else "",
         "amend_error": str(error) if error and amend is not None else "",

@@ -21,6 +21,11 @@ def check_editable(status: Status, statement_id: int) -> None:
         )
 
 
+def may_change(taken_by: str, username: str) -> bool:
+    """A draft is the words its taker heard: nobody else changes or submits it."""
+    return taken_by == username
+
+
 def check_body(body: str) -> None:
     """There must be something said to submit."""
     if len(body.strip()) < MIN_BODY:

@@ -204,8 +204,7 @@ def _submit(
 
 
 def _may_change(principal: Principal, row: Statement) -> None:
-    """A draft is the words its taker heard: nobody else changes or submits it."""
-    if row.taken_by != principal.username:
+    if not rules.may_change(row.taken_by, principal.username):
         raise PermissionDenied(f"only {row.taken_by}, who is taking it, may change this draft")
 
 
