@@ -21,6 +21,10 @@ from xstatic.pkg import leaflet
 from murphy import __version__, plugins
 from murphy.analytics import api as analytics_api
 from murphy.analytics import pages as analytics_pages
+from murphy.bans import api as bans_api
+from murphy.bans import pages as bans_pages
+from murphy.bolos import api as bolos_api
+from murphy.bolos import pages as bolos_pages
 from murphy.core import timers
 from murphy.core.blobs import LocalBlobStore
 from murphy.core.db import Database, WalCheckpointer
@@ -46,6 +50,8 @@ from murphy.public import pages as public_pages
 from murphy.public.pages import UPLOADS as PUBLIC_UPLOADS
 from murphy.reports import api as reports_api
 from murphy.reports import pages as reports_pages
+from murphy.retention import api as retention_api
+from murphy.retention import pages as retention_pages
 from murphy.reviews import api as reviews_api
 from murphy.reviews import pages as reviews_pages
 from murphy.settings import Settings
@@ -151,6 +157,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         evidence_api.router,  # before incidents_api: /{number}/evidence/...
         statements_api.router,
         subjects_api.router,  # before incidents_api too: /{number}/subjects
+        bans_api.router,
+        bolos_api.router,
+        retention_api.router,
         incidents_api.router,
         sites_api.router,
         sites_api.plans,
@@ -172,6 +181,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         evidence_pages.router,  # and this one (/incidents/{n}/evidence)
         statements_pages.router,
         subjects_pages.router,  # and this one (/incidents/{n}/subjects)
+        bans_pages.router,
+        bolos_pages.router,
+        retention_pages.router,
         incidents_pages.router,
         taxonomy_pages.router,
         sites_pages.router,
@@ -203,7 +215,14 @@ def _edges(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        uploads=PUBLIC_UPLOADS + units_pages.UPLOADS + sites_api.UPLOADS + sites_pages.UPLOADS,
+        uploads=PUBLIC_UPLOADS
+        + units_pages.UPLOADS
+        + sites_api.UPLOADS
+        + sites_pages.UPLOADS
+        + bolos_api.UPLOADS
+        + bolos_pages.UPLOADS
+        + subjects_api.UPLOADS
+        + subjects_pages.UPLOADS,
         max_upload_bytes=settings.max_upload_bytes,
         large=tuple((pattern, settings.max_evidence_bytes) for pattern in evidence_pages.UPLOADS),
     )

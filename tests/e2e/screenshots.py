@@ -46,7 +46,9 @@ def shoot(url: str, out: Path, numbers: dict[str, str], only: set[str]) -> list[
                 _reports(camera, numbers)
                 _reviews(camera, numbers)
                 _evidence(camera, numbers)
+                _bans(camera, numbers)  # before _subjects: it ends on a form post
                 _subjects(camera, numbers)
+                _bolos(camera, numbers)
                 saved += camera.shots
                 context.close()
         browser.close()
@@ -256,6 +258,13 @@ def _admin(camera: Camera) -> None:
     _oncall(camera)
     page.goto("/analytics?site=HQ")
     snap("analytics")
+    page.goto("/admin/retention")
+    snap("privacy")
+    page.get_by_role("button", name="Preview what would change").click()
+    page.wait_for_load_state()
+    snap("privacy-preview")
+    page.locator("details.nav-more summary").click()
+    snap("nav-admin-menu")
 
 
 def _reports(camera: Camera, numbers: dict[str, str]) -> None:
@@ -337,6 +346,51 @@ def _subjects(camera: Camera, numbers: dict[str, str]) -> None:
     )
     camera.page.wait_for_load_state()
     camera.snap("subject-add")
+
+
+def _bolos(camera: Camera, numbers: dict[str, str]) -> None:
+    """The active BOLOs as cards, one with its photo, the form filled from a record, the
+    board's and the officer's strip."""
+    if camera.only and not camera.only & {
+        "bolos",
+        "bolo",
+        "bolo-new",
+        "bolo-board",
+        "bolo-officer",
+    }:
+        return
+    page, snap = camera.page, camera.snap
+    camera.sign_in("dana")
+    page.goto("/bolos")
+    snap("bolos")
+    page.goto(f"/bolos/{numbers['bolo']}")
+    snap("bolo")
+    page.goto(f"/bolos/new?subject={numbers['subject']}&incident={numbers['story']}")
+    snap("bolo-new")
+    page.goto("/board?site=HQ")
+    snap("bolo-board")
+    camera.sign_in("olu")
+    page.goto("/officer")
+    snap("bolo-officer")
+
+
+def _bans(camera: Camera, numbers: dict[str, str]) -> None:
+    """The front desk lookup (empty, a BANNED HERE answer, a no-ban answer) as a
+    dispatcher; one ban and the form that issues one as the supervisor."""
+    if camera.only and not camera.only & {"bans", "bans-banned", "bans-none", "ban", "ban-new"}:
+        return
+    camera.sign_in("dana")
+    camera.page.goto("/bans")
+    camera.snap("bans")
+    camera.page.goto("/bans?q=marcus+reed&site=HQ")
+    camera.snap("bans-banned")
+    camera.page.goto("/bans?q=jonas+weber&site=HQ")
+    camera.snap("bans-none")
+    camera.sign_in("sam")
+    camera.page.goto(f"/bans/{numbers['ban']}")
+    camera.snap("ban")
+    camera.page.goto(f"/bans/new?subject={numbers['subject']}&incident={numbers['story']}")
+    camera.snap("ban-new")
 
 
 def _oncall(camera: Camera) -> None:

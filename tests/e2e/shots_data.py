@@ -606,6 +606,8 @@ def build(db: Database, evidence_dir: str | None = None) -> dict[str, str]:
     build_reports(db, people, numbers)
     build_reviews(db, people, numbers)
     numbers["subject"] = build_subjects(db, people, numbers)
+    numbers["ban"] = build_bans(db, people, numbers)
+    numbers["bolo"] = build_bolos(db, people, numbers)
     if evidence_dir:
         build_evidence(db, people, numbers["story"], evidence_dir)
     return numbers
@@ -778,6 +780,28 @@ def build_reports(db: Database, people: dict[str, Principal], numbers: dict[str,
     numbers["shift_end"] = (local + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
 
 
+def build_bans(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> str:
+    """Marcus Reed (the story's suspect) served a trespass notice for HQ; the ban's id."""
+    from murphy.bans import service as bans
+    from murphy.bans.schemas import BanIn
+
+    data = BanIn.model_validate(
+        {
+            "subject_id": int(numbers["subject"]),
+            "incident": numbers["story"],
+            "kind": "trespass",
+            "reason": "Forced a car park door and threatened a guard",
+            "conditions": "May attend the pharmacy on Friedrichstraße with an escort",
+            "sites": ["HQ"],
+            "ends_at": utcnow() + timedelta(days=365),
+            "served_how": "in_person",
+            "served_by": "Olu Mensah",
+        }
+    )
+    with db.transaction() as s:
+        return str(bans.create(s, principal=people["sam"], data=data).id)
+
+
 def build_subjects(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> str:
     """People and vehicles on the story and the car park incidents, one person recorded
     twice (a possible duplicate); the id of the record the subject page shows."""
@@ -799,3 +823,58 @@ def build_subjects(db: Database, people: dict[str, Principal], numbers: dict[str
             link = subjects.link(s, principal=people["olu"], number=number, data=data)
             added[link.label] = link.subject_id
     return str(added["Marcus Reed"])
+
+
+def build_bolos(db: Database, people: dict[str, Principal], numbers: dict[str, str]) -> str:
+    """Three active BOLOs (a person from his record with a photo, his car, one for both
+    sites) and one cancelled; the id of the one with the photo."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from murphy.bolos import service as bolos
+    from murphy.bolos.schemas import BoloIn, CancelIn
+    from murphy.subjects import service as subjects
+
+    picture = Image.new("RGB", (300, 380), (120, 132, 145))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((95, 50, 205, 170), fill=(214, 180, 150))  # a face
+    draw.rectangle((60, 190, 240, 380), fill=(95, 98, 104))  # a grey hoodie
+    draw.polygon(
+        [(95, 120), (150, 35), (205, 120), (205, 90), (150, 25), (95, 90)], fill=(95, 98, 104)
+    )
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    now = utcnow()
+    with db.transaction() as s:
+        hits = {h.label: h.id for h in subjects.search(s, principal=people["dana"], q="reed")}
+        plates = {h.label: h.id for h in subjects.search(s, principal=people["dana"], q="B-MR")}
+    with db.transaction() as s:  # his record's photo: the BOLO takes it from there
+        subjects.set_photo(
+            s,
+            principal=people["sam"],
+            subject_id=hits["Marcus Reed"],
+            data=out.getvalue(),
+            version=None,
+        )
+    made = []
+    for fields, photo in [
+        ({"kind": "person", "subject_id": hits["Marcus Reed"], "incident": numbers["story"], "reason": "Took a laptop from the 3rd floor; seen again at the P2 car park gate", "caution": "Do not approach. Call control on channel 2.", "sites": ["HQ"], "expires_at": now + timedelta(days=3)}, None),
+        ({"kind": "vehicle", "subject_id": plates["B-MR 4521"], "incident": numbers["story"], "reason": "Used to leave after the laptop theft; refuse entry at the barrier and note the time", "sites": ["HQ"], "expires_at": now + timedelta(days=14)}, None),
+        ({"kind": "person", "name": "unknown", "description": "Woman, about 40, red raincoat, clipboard; says she is from the water company", "reason": "Asked staff for door codes at two sites this week", "caution": "Ask for ID; do not let her tailgate.", "sites": ["HQ", "MERCY"], "expires_at": now + timedelta(hours=20)}, None),
+    ]:  # fmt: skip
+        with db.transaction() as s:
+            made.append(
+                bolos.issue(
+                    s, principal=people["dana"], data=BoloIn.model_validate(fields), photo=photo
+                )
+            )
+    with db.transaction() as s:
+        gone = bolos.issue(s, principal=people["dana"], data=BoloIn(kind="vehicle", plate="B-XK 88", reason="Drove through the barrier", sites=["HQ"], expires_at=now + timedelta(days=1)))  # type: ignore[arg-type]  # fmt: skip
+        bolos.cancel(
+            s,
+            principal=people["sam"],
+            bolo_id=gone.id,
+            data=CancelIn(reason="Driver found; a delivery mix-up"),
+        )
+    return str(made[0].id)

@@ -23,6 +23,7 @@ from murphy.cli import (
     mqtt,
     oncall,
     report,
+    retention,
     rules,
     serve,
     sla,
@@ -59,6 +60,7 @@ report.register(app)
 export.register(app)
 analytics.register(app)
 evidence.register(app)
+retention.register(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 from murphy import migrations
 from murphy.cli.common import console, database, fail, settings
 from murphy.cli.demo import load_if_empty, print_logins
+from murphy.retention import service as retention_service
 from murphy.users import service as users_service
 
 db_app = typer.Typer(
@@ -51,6 +52,8 @@ def serve(
             created = users_service.ensure_admin(session)
         if created:
             _print_admin(*created)
+    with db.transaction() as session:
+        retention_service.arm(session)  # the daily retention run, if not armed already
     console.print(f"Murphy is serving on [bold]http://{host}:{port}[/]  (Ctrl+C stops it)")
     db.dispose()
     uvicorn.run(

@@ -103,6 +103,12 @@ def cancel(session: Session, *, kind: str, subject: str) -> None:
     )
 
 
+def pending(session: Session, *, kind: str, subject: str) -> bool:
+    """Whether (`kind`, `subject`) is armed and waiting."""
+    stmt = select(_T.c.id).where(_T.c.kind == kind, _T.c.subject == subject, _T.c.state == PENDING)
+    return session.execute(stmt).first() is not None
+
+
 def next_due(session: Session | Connection, kinds: Iterable[str]) -> datetime | None:
     """When the first pending timer of these kinds is due (one index lookup)."""
     stmt = (

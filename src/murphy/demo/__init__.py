@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from murphy.core.clock import utcnow
 from murphy.core.db import Database
+from murphy.demo.bolos import create_bolos
 from murphy.demo.loader import execute
 from murphy.demo.people import ALL, BY_NAME, SIGN_INS, SITE_LABELS, create_users
 from murphy.demo.places import create_sites
@@ -86,6 +87,7 @@ def load(
     with db.transaction() as session:
         create_units(session, principals, now, seed)
         create_schedules(session, principals, now)
+        create_bolos(session, principals, now)
 
 
 __all__ = ["DEFAULT_INCIDENTS", "LOGINS", "PASSWORD", "Login", "is_empty", "is_loaded", "load"]

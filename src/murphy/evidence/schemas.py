@@ -32,6 +32,7 @@ class State(StrEnum):
     TRANSFERRED = "transferred"
     RETURNED = "returned"
     DISPOSED = "disposed"
+    DELETED = "deleted"  # a file removed under the retention policy
 
 
 class ItemIn(BaseModel):

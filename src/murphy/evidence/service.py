@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from murphy.core.blobs import BlobStore, Stored, digest
 from murphy.core.clock import utcnow
-from murphy.core.errors import NotFound, ValidationFailed
+from murphy.core.errors import Gone, NotFound, ValidationFailed
 from murphy.evidence import rules
 from murphy.evidence.models import Evidence
 from murphy.evidence.schemas import (
@@ -194,6 +194,8 @@ def open_file(
     incident, row = _find(session, principal, number, evidence_id, lock=False)
     if row.kind != Kind.FILE or row.blob_key is None:
         raise NotFound(f"evidence {evidence_id} of {incident.number} is an item, not a file")
+    if row.state == State.DELETED.value:
+        raise Gone(f"{row.filename} was deleted under the retention policy; its SHA-256 is kept")
     incidents_service.append_entry(
         session,
         incident_id=incident.id,
@@ -233,7 +235,7 @@ def verify(
 ) -> tuple[int, builtins.list[Problem]]:
     """Re-hash every stored file against the digest on the timeline entry that added it:
     how many files were checked, and those missing or changed."""
-    rows = session.scalars(select(Evidence).where(Evidence.kind == Kind.FILE.value)).all()
+    rows = session.scalars(_stored_files()).all()
     recorded = _recorded_digests(session, rows)
     problems: builtins.list[Problem] = []
     for row in rows:
@@ -250,7 +252,7 @@ def verify(
 
 def total_bytes(session: Session) -> int:
     """The bytes of every stored file (for a progress bar)."""
-    rows = session.scalars(select(Evidence.size).where(Evidence.kind == Kind.FILE.value))
+    rows = session.scalars(_stored_files().with_only_columns(Evidence.size))
     return sum(r or 0 for r in rows)
 
 
@@ -291,7 +293,7 @@ def _find(
 
 def _out(row: Evidence, number: str) -> EvidenceOut:
     url = None
-    if row.kind == Kind.FILE.value:
+    if row.kind == Kind.FILE.value and row.state != State.DELETED.value:
         url = f"/api/v1/incidents/{number}/evidence/{row.id}/content"
     return EvidenceOut(
         id=row.id,
@@ -309,4 +311,41 @@ def _out(row: Evidence, number: str) -> EvidenceOut:
         holder=row.holder,
         added_by=row.added_by,
         added_at=row.added_at,
+    )
+
+
+def delete_ended(session: Session, *, before: datetime) -> dict[int, int]:
+    """Mark the files of incidents that ended before `before` deleted (their size and
+    SHA-256 stay); `remove_deleted` then removes their bytes once this has committed:
+    {incident id: files deleted}."""
+    ended = select(incidents_service.analytics_table().c.id).where(
+        incidents_service.ended_before(before, incidents_service.analytics_table().c)
+    )
+    rows = session.scalars(
+        _stored_files().where(Evidence.incident_id.in_(ended.scalar_subquery())).with_for_update()
+    ).all()
+    counts: dict[int, int] = {}
+    for row in rows:
+        row.state = State.DELETED.value
+        counts[row.incident_id] = counts.get(row.incident_id, 0) + 1
+    return counts
+
+
+def remove_deleted(session: Session, *, store: BlobStore) -> int:
+    """Remove from the store the bytes of files marked deleted (missing ones are fine, so
+    a run that stopped half-way is finished by the next): how many."""
+    rows = session.scalars(
+        select(Evidence).where(
+            Evidence.state == State.DELETED.value, Evidence.blob_key.is_not(None)
+        )
+    ).all()
+    for row in rows:
+        store.delete(row.blob_key or "")
+        row.blob_key = None
+    return len(rows)
+
+
+def _stored_files() -> Any:
+    return select(Evidence).where(
+        Evidence.kind == Kind.FILE.value, Evidence.state != State.DELETED.value
     )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from murphy.core import audit
+from murphy.core.audit import sealed
 from murphy.core.clock import isoformat
 from murphy.incidents import changes, rules
 from murphy.incidents.models import Incident, TimelineEntry
@@ -96,7 +97,12 @@ def _verify_chunk(
             audit.Link(
                 seq=e.seq,
                 body=rules.entry_body(
-                    incident.number, e.seq, isoformat(e.at), e.actor, e.kind, e.data
+                    incident.number,
+                    e.seq,
+                    isoformat(e.at),
+                    e.actor,
+                    e.kind,
+                    sealed(e.data, e.seals),
                 ),
                 prev_hash=e.prev_hash,
                 hash=e.hash,

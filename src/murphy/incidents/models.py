@@ -119,6 +119,9 @@ class TimelineEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Personal fields of `data` the hash covers through a salted digest (core.audit.Seals),
+    # so that retention can remove their values without breaking the chain.
+    seals: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
 
 
 class Assessment(Base):

@@ -368,6 +368,13 @@ class TimelineEntryOut(BaseModel):
     data: dict[str, Any]
     prev_hash: str
     hash: str
+    seals: dict[str, dict[str, str]] | None = Field(
+        default=None,
+        description=(
+            "Personal fields the hash covers through a salted digest: {field: {salt}} while"
+            " the value is kept, {field: {digest}} once retention removed it"
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core import audit, hooks, images, timers
@@ -527,10 +527,13 @@ def append(
     data: dict[str, Any],
     actor: Principal | None,
     at: datetime,
+    personal: Iterable[str] = (),
 ) -> TimelineEntry:
     seq = incident.timeline_length + 1
     username = actor.username if actor else None
-    body = rules.entry_body(incident.number, seq, isoformat(at), username, kind, data)
+    seals = audit.new_seals(data, personal)
+    hashed = audit.sealed(data, seals)
+    body = rules.entry_body(incident.number, seq, isoformat(at), username, kind, hashed)
     entry = TimelineEntry(
         incident_id=incident.id,
         seq=seq,
@@ -541,6 +544,7 @@ def append(
         data=data,
         prev_hash=incident.timeline_head,
         hash=audit.chain_hash(incident.timeline_head, body),
+        seals=seals,
     )
     incident.timeline_length = seq
     incident.timeline_head = entry.hash
@@ -558,14 +562,17 @@ def append_entry(
     data: dict[str, Any],
     at: datetime,
     actor: Principal | None = None,
+    personal: Iterable[str] = (),
 ) -> TimelineEntry:
     """Append an entry for another domain (a breach, a task, the ICS roster): the one
-    way anything is written on an incident's timeline, with its hooks and event."""
+    way anything is written on an incident's timeline, with its hooks and event.
+    `personal` names the fields of `data` that retention may remove later (a name, a
+    plate): the hash covers them through a salted digest (core.audit)."""
     incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
     if incident is None:
         raise NotFound(f"no incident with id {incident_id}")
     incident.updated_at = at
-    return append(session, incident, kind=kind, data=data, actor=actor, at=at)
+    return append(session, incident, kind=kind, data=data, actor=actor, at=at, personal=personal)
 
 
 def mark_acknowledged(
@@ -815,3 +822,65 @@ def entries_between(
 def assessment_of(session: Session, *, incident_id: int) -> Assessment | None:
     """The incident's assessment, if any (reports)."""
     return session.get(Assessment, incident_id)
+
+
+def ended_before(before: datetime, columns: Any = None) -> ColumnElement[bool]:
+    """Incidents closed or cancelled before `before` (over `analytics_table().c`, or the
+    model): from then on, retention periods run. Open and merged incidents never match."""
+    c = columns if columns is not None else Incident.__table__.c
+    ended = func.coalesce(c.closed_at, c.cancelled_at)
+    return c.status.in_((Status.CLOSED.value, Status.CANCELLED.value)) & (ended < before)
+
+
+def forget_contacts(session: Session, *, before: datetime) -> dict[int, int]:
+    """Delete the reporters' contact details of incidents that ended before `before`:
+    {incident id: 1} for each incident that had some."""
+    due = select(Contact.incident_id).join(Incident, Incident.id == Contact.incident_id)
+    due = due.where(ended_before(before))
+    ids = session.scalars(due).all()
+    session.execute(delete(Contact).where(Contact.incident_id.in_(due.scalar_subquery())))
+    return dict.fromkeys(ids, 1)
+
+
+def forget_report_photos(session: Session, *, before: datetime) -> dict[int, int]:
+    """Delete the photos sent with reports of incidents that ended before `before` (their
+    SHA-256 stays on the timeline): {incident id: photos deleted}."""
+    ended = select(Incident.id).where(ended_before(before)).scalar_subquery()
+    rows = session.execute(
+        select(Attachment.incident_id, func.count())
+        .where(Attachment.incident_id.in_(ended))
+        .group_by(Attachment.incident_id)
+    )
+    counts = {incident_id: n for incident_id, n in rows}
+    session.execute(delete(Attachment).where(Attachment.incident_id.in_(ended)))
+    return counts
+
+
+def remove_personal(
+    session: Session,
+    *,
+    kinds: Iterable[str],
+    key: str,
+    replacements: Mapping[int, str],
+    fields: Sequence[str],
+    incident_ids: Iterable[int] | None = None,
+) -> int:
+    """Remove the values of the sealed `fields` from the entries of `kinds` whose data's
+    `key` is one of `replacements` (a person's record, a statement), putting that value's
+    replacement instead; on those incidents, or on any. The chain still verifies (see
+    core.audit). How many entries changed."""
+    wanted = builtins.list(replacements)
+    stmt = select(TimelineEntry).where(TimelineEntry.kind.in_(tuple(kinds)))
+    if incident_ids is not None:
+        stmt = stmt.where(TimelineEntry.incident_id.in_(set(incident_ids)))
+    changed = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.scalars(stmt.where(TimelineEntry.data[key].as_integer().in_(chunk))).all()
+        for entry in rows:
+            replacement = replacements.get(int(entry.data.get(key) or 0), "")
+            done = audit.unseal(entry.data, entry.seals, fields, replacement)
+            if done is not None:
+                entry.data, entry.seals = done
+                changed += 1
+    return changed

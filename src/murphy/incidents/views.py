@@ -91,6 +91,7 @@ def timeline_out(session: Session, entries: Sequence[TimelineEntry]) -> list[Tim
             data=e.data,
             prev_hash=e.prev_hash,
             hash=e.hash,
+            seals=e.seals,
         )
         for e in entries
     ]

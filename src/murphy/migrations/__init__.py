@@ -54,6 +54,9 @@ MODEL_MODULES = (
     "murphy.evidence.models",
     "murphy.statements.models",
     "murphy.subjects.models",
+    "murphy.bans.models",
+    "murphy.bolos.models",
+    "murphy.retention.models",
 )
 
 

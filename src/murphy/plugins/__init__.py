@@ -18,6 +18,7 @@ BUILTIN = (
     "murphy.problems.plugin",
     "murphy.reviews.plugin",
     "murphy.analytics.plugin",
+    "murphy.retention.plugin",
 )
 
 

@@ -33,3 +33,4 @@ class Statement(Base):
     signed_name: Mapped[str] = mapped_column(String(120), default="")
     sha256: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by retention

@@ -122,3 +122,6 @@ class StatementOut(BaseModel):
     amends: int | None = Field(description="The statement this one amends")
     amendments: list[int] = []
     version: int
+    anonymized_at: datetime | None = Field(
+        default=None, description="When its personal data was removed under the retention policy"
+    )

@@ -12,11 +12,11 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from murphy.core.clock import utcnow
-from murphy.core.errors import NotFound, PermissionDenied, PreconditionFailed
+from murphy.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from murphy.incidents import service as incidents_service
 from murphy.statements import rules
 from murphy.statements.models import Statement
@@ -32,6 +32,10 @@ from murphy.statements.schemas import (
     SubmitIn,
 )
 from murphy.users.schemas import Permission, Principal
+
+REMOVED = "[removed under the retention policy]"
+ENTRY_KINDS = ("statement_submitted", "statement_amended")
+PERSONAL = ("name",)  # on the timeline: removable by retention (core.audit seals)
 
 
 def take(
@@ -121,6 +125,8 @@ def amend(
     incidents_service.require(principal, Permission.NOTE, "amend statements")
     if original.status != Status.SUBMITTED.value:
         raise NotFound(f"statement {original.id} is a draft: correct it instead")
+    if original.anonymized_at is not None:
+        raise Conflict(f"statement {original.id} was anonymized under the retention policy")
     root = original.amends_id or original.id  # amendments hang off the first statement
     at = now or utcnow()
     row = Statement(
@@ -200,10 +206,13 @@ def _submit(
         },
         at=at,
         actor=principal,
+        personal=PERSONAL,
     )
 
 
 def _may_change(principal: Principal, row: Statement) -> None:
+    if row.anonymized_at is not None:
+        raise Conflict("this statement's personal data was removed under the retention policy")
     if not rules.may_change(row.taken_by, principal.username):
         raise PermissionDenied(f"only {row.taken_by}, who is taking it, may change this draft")
 
@@ -252,4 +261,53 @@ def _out(session: Session, row: Statement, number: str, rows: Any = None) -> Sta
         amends=row.amends_id,
         amendments=sorted(amendments),
         version=row.version,
+        anonymized_at=row.anonymized_at,
     )
+
+
+def anonymize_ended(session: Session, *, before: datetime, at: datetime) -> dict[int, int]:
+    """Clear who gave, and what was said in, every statement of an incident that ended
+    before `before` (the giver's role, method, times and SHA-256 stay):
+    {incident id: statements anonymized}."""
+    ended = select(incidents_service.analytics_table().c.id).where(
+        incidents_service.ended_before(before, incidents_service.analytics_table().c)
+    )
+    rows = session.scalars(
+        select(Statement)
+        .where(
+            Statement.anonymized_at.is_(None), Statement.incident_id.in_(ended.scalar_subquery())
+        )
+        .with_for_update()
+    ).all()
+    counts: dict[int, int] = {}
+    for row in rows:
+        row.name = row.contact = row.signed_name = ""
+        row.body, row.anonymized_at = REMOVED, at
+        counts[row.incident_id] = counts.get(row.incident_id, 0) + 1
+    incidents_service.remove_personal(
+        session,
+        kinds=ENTRY_KINDS,
+        key="statement",
+        replacements=dict.fromkeys((r.id for r in rows), ""),
+        fields=PERSONAL,
+        incident_ids=counts,
+    )
+    return counts
+
+
+def given_by(session: Session, *, name: str) -> builtins.list[dict[str, Any]]:
+    """Statements whose giver's name is `name` (case and outer spaces aside), for a
+    person's data export."""
+    wanted = name.strip().lower()
+    rows = session.scalars(
+        select(Statement)
+        .where(func.lower(func.trim(Statement.name)) == wanted)
+        .order_by(Statement.id)
+    ).all()
+    return [
+        {
+            "incident": incidents_service.get(session, incident_id=r.incident_id).number,
+            **_out(session, r, "").model_dump(mode="json", exclude={"number", "amendments"}),
+        }
+        for r in rows
+    ]

@@ -23,6 +23,12 @@ from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
 from murphy.web.http import if_match
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"])
+UPLOADS = ("/api/v1/subjects/",)  # a photo is larger than other bodies
+PHOTO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 
 
 def _tagged(response: Response, out: SubjectOut) -> SubjectOut:
@@ -127,3 +133,47 @@ async def merge_subject(
         lambda s: service.merge(s, principal=principal, subject_id=subject_id, into=data.into)
     )
     return _tagged(response, out)
+
+
+@router.put("/subjects/{subject_id}/photo", summary="Set a person's or vehicle's photo")
+async def put_photo(
+    subject_id: int, request: Request, principal: CurrentUser, writer: WriterDep, response: Response
+) -> SubjectOut:
+    """The body is the image (JPEG, PNG or WebP, at most 5 MiB); its metadata is removed.
+    The content decides the type, whatever `Content-Type` says."""
+    version = if_match(request)
+    body = await request.body()
+    out = await writer.run(
+        lambda s: service.set_photo(
+            s, principal=principal, subject_id=subject_id, data=body, version=version
+        )
+    )
+    return _tagged(response, out)
+
+
+@router.delete("/subjects/{subject_id}/photo", summary="Remove the photo")
+async def delete_photo(
+    subject_id: int, request: Request, principal: CurrentUser, writer: WriterDep, response: Response
+) -> SubjectOut:
+    """The wrong person, say."""
+    version = if_match(request)
+    out = await writer.run(
+        lambda s: service.remove_photo(
+            s, principal=principal, subject_id=subject_id, version=version
+        )
+    )
+    return _tagged(response, out)
+
+
+@router.get(
+    "/subjects/{subject_id}/photo",
+    summary="A person's or vehicle's photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+async def get_photo(subject_id: int, principal: CurrentUser, reader: ReaderDep) -> Response:
+    """The photo as stored (metadata stripped); its SHA-256 is in the ETag."""
+    media_type, data, sha = await reader.run(
+        lambda s: service.photo(s, principal=principal, subject_id=subject_id)
+    )
+    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})

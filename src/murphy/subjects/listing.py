@@ -3,17 +3,26 @@ search hits, links)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from murphy.core.clock import utcnow
+from murphy.core.clock import isoformat, utcnow
 from murphy.core.errors import ValidationFailed
+from murphy.core.images import CleanImage
 from murphy.incidents import service as incidents_service
 from murphy.subjects import queries, rules
-from murphy.subjects.models import Subject, SubjectIdentifier, SubjectLink, SubjectToken
+from murphy.subjects.models import (
+    Subject,
+    SubjectIdentifier,
+    SubjectLink,
+    SubjectPhoto,
+    SubjectToken,
+)
 from murphy.subjects.schemas import (
     ROLE_LABELS,
     Duplicate,
@@ -241,5 +250,96 @@ def out(session: Session, principal: Principal, subject: Subject) -> SubjectOut:
         updated_at=subject.updated_at,
         version=subject.version,
         merged_into_id=subject.merged_into_id,
+        anonymized_at=subject.anonymized_at,
+        photo_sha256=session.scalar(
+            select(SubjectPhoto.sha256).where(SubjectPhoto.subject_id == subject.id)
+        ),
         incidents=incidents_of(session, principal, [subject.id])[subject.id],
     )
+
+
+ANONYMIZED = {
+    SubjectKind.PERSON.value: "Anonymized person",
+    SubjectKind.VEHICLE.value: "Anonymized vehicle",
+}
+
+
+def anonymize(session: Session, subject: Subject, at: datetime) -> None:
+    """Clear what identifies a record; its kind, links and roles stay."""
+    if subject.kind == SubjectKind.PERSON.value:
+        subject.name, subject.birth_date = ANONYMIZED[subject.kind], None
+    else:
+        subject.plate = ANONYMIZED[subject.kind]
+    subject.name_key = subject.plate_key = None
+    subject.description = ""
+    session.execute(delete(SubjectToken).where(SubjectToken.subject_id == subject.id))
+    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject.id))
+    session.execute(delete(SubjectPhoto).where(SubjectPhoto.subject_id == subject.id))
+    subject.anonymized_at = subject.updated_at = at
+    subject.version += 1
+
+
+def exported(session: Session, subject: Subject) -> dict[str, object]:
+    """A record, its identifiers and every incident it is in, as plain JSON values."""
+    ids = session.scalars(queries.identifiers_of(subject.id)).all()
+    record = {
+        "id": subject.id,
+        "kind": subject.kind,
+        "name": subject.name,
+        "birth_date": subject.birth_date.isoformat() if subject.birth_date else None,
+        "description": subject.description,
+        "identifiers": [{"kind": i.kind, "value": i.value} for i in ids],
+        "plate": subject.plate,
+        "make": subject.make,
+        "model": subject.model,
+        "colour": subject.colour,
+        "created_at": isoformat(subject.created_at),
+        "created_by": subject.created_by,
+        "merged_into_id": subject.merged_into_id,
+        "anonymized_at": isoformat(subject.anonymized_at) if subject.anonymized_at else None,
+        "photo": _photo_export(session.get(SubjectPhoto, subject.id)),
+    }
+    incidents = []
+    for row in queries.links_of(session, [subject.id]):
+        incident = incidents_service.get(session, incident_id=row.incident_id)
+        incidents.append(
+            {
+                "number": incident.number,
+                "title": incident.title,
+                "status": incident.status,
+                "reported_at": isoformat(incident.reported_at),
+                "role": row.role,
+                "note": row.note,
+                "linked_at": isoformat(row.created_at),
+                "linked_by": row.created_by,
+            }
+        )
+    return {"record": record, "incidents": incidents}
+
+
+def store_photo(session: Session, subject: Subject, image: CleanImage, username: str) -> None:
+    """Keep `image` as the record's photo, replacing any."""
+    session.execute(delete(SubjectPhoto).where(SubjectPhoto.subject_id == subject.id))
+    session.add(
+        SubjectPhoto(
+            subject_id=subject.id,
+            media_type=image.media_type,
+            size=len(image.data),
+            sha256=hashlib.sha256(image.data).hexdigest(),
+            data=image.data,
+            created_at=utcnow(),
+            created_by=username,
+        )
+    )
+
+
+def _photo_export(row: SubjectPhoto | None) -> dict[str, object] | None:
+    if row is None:
+        return None
+    return {
+        "media_type": row.media_type,
+        "sha256": row.sha256,
+        "added_at": isoformat(row.created_at),
+        "added_by": row.created_by,
+        "base64": base64.b64encode(row.data).decode(),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from murphy.core.db import Base, UTCDateTime
@@ -36,6 +36,7 @@ class Subject(Base):
     version: Mapped[int] = mapped_column(default=1)
     # Not indexed: an index on it (mostly NULL) would tempt SQLite away from the key indexes.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by retention
 
 
 class SubjectToken(Base):
@@ -90,3 +91,17 @@ class SubjectView(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     how: Mapped[str] = mapped_column(String(8))  # api or page
+
+
+class SubjectPhoto(Base):
+    """A record's photo: checked, metadata stripped, kept with its digest."""
+
+    __tablename__ = "subject_photos"
+
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))

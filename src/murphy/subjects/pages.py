@@ -10,14 +10,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from murphy.core.errors import MurphyError
-from murphy.subjects import service
-from murphy.subjects.schemas import LinkIn, SubjectKind
-from murphy.users.schemas import Permission
+from murphy.core.errors import MurphyError, ValidationFailed
+from murphy.subjects import rules, service
+from murphy.subjects.schemas import LinkIn, SubjectKind, SubjectOut
+from murphy.users.schemas import Permission, Principal
+from murphy.web import forms
 from murphy.web.deps import PageUser, SessionDep, WriterDep, check_csrf
 from murphy.web.forms import FormModel, plain, render, validated
 
 router = APIRouter(include_in_schema=False)
+UPLOADS = ("/subjects/",)  # the photo form
+PHOTO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 
 LABELS = {
     "role": "Role",
@@ -117,13 +124,46 @@ async def subject_page(
     )
     if out.merged_into_id is not None:
         return RedirectResponse(f"/subjects/{out.merged_into_id}?merged={subject_id}", 303)
-    context: dict[str, Any] = {
+    return render(request, "subject.html", _context(principal, out, merged))
+
+
+def _context(principal: Principal, out: SubjectOut, merged: str) -> dict[str, Any]:
+    return {
         "nav": "subjects",
         "s": out,
         "can_merge": principal.can(Permission.MERGE),
+        "can_edit": principal.can(Permission.EDIT) or out.created_by == principal.username,
         "merged": merged,
     }
-    return render(request, "subject.html", context)
+
+
+@router.post("/subjects/{subject_id}/photo")
+async def photo_upload(
+    subject_id: int, request: Request, session: SessionDep, principal: PageUser
+) -> Response:
+    """Add or replace the record's photo (taken with the phone's camera, or a file)."""
+    posted = await request.form()
+    check_csrf(request, str(posted.get("csrf_token") or ""))
+    photos = await forms.photos(request, rules.MAX_PHOTO_BYTES)
+    try:
+        if not photos:
+            raise ValidationFailed("photo: choose a picture first")
+        service.set_photo(
+            session, principal=principal, subject_id=subject_id, data=photos[0][1], version=None
+        )
+    except MurphyError as exc:
+        session.rollback()
+        out = service.detail(session, principal=principal, subject_id=subject_id, how="page")
+        context = {**_context(principal, out, ""), "photo_error": exc.detail}
+        return render(request, "subject.html", context, exc.status)
+    return RedirectResponse(f"/subjects/{subject_id}#photo", status_code=303)
+
+
+@router.get("/subjects/{subject_id}/photo")
+def photo_page(subject_id: int, session: SessionDep, principal: PageUser) -> Response:
+    """The photo, for those who may see the record; never sniffed or executed."""
+    media_type, data, sha = service.photo(session, principal=principal, subject_id=subject_id)
+    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})
 
 
 @router.post("/subjects/{subject_id}/merge")

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from murphy.incidents import service as incidents_service
 from murphy.subjects import rules
-from murphy.subjects.models import Subject, SubjectIdentifier, SubjectLink, SubjectToken
+from murphy.subjects.models import (
+    Subject,
+    SubjectIdentifier,
+    SubjectLink,
+    SubjectToken,
+    SubjectView,
+)
 from murphy.users.schemas import Principal
 
 MAX_WORDS = 5
@@ -160,3 +167,110 @@ def identifiers_of(subject_id: int) -> Any:
         .where(SubjectIdentifier.subject_id == subject_id)
         .order_by(SubjectIdentifier.id)
     )
+
+
+def ids_by_words(words: Sequence[str], limit: int, among: Any = None) -> Any:
+    """Person record ids (merged ones too) with a name word starting with each of `words`,
+    unscoped; with `among` (a select of record ids), only those records and the records
+    they were merged into."""
+    wanted = list(dict.fromkeys(words))[:MAX_WORDS]
+    drive = max(wanted, key=len)
+    stmt = select(SubjectToken.subject_id).where(
+        SubjectToken.token >= drive, SubjectToken.token < rules.prefix_end(drive)
+    )
+    for word in wanted:
+        if word != drive:
+            other = aliased(SubjectToken)
+            stmt = stmt.where(
+                exists(
+                    select(other.token).where(
+                        other.subject_id == SubjectToken.subject_id,
+                        other.token >= word,
+                        other.token < rules.prefix_end(word),
+                    )
+                )
+            )
+    if among is not None:
+        stmt = stmt.where(_among(SubjectToken.subject_id, among))
+    return stmt.order_by(SubjectToken.token, SubjectToken.subject_id).limit(limit)
+
+
+def ids_by_identifier(key: str, limit: int, among: Any = None) -> Any:
+    """Person record ids (merged ones too) with an identifier whose key is `key`."""
+    stmt = select(SubjectIdentifier.subject_id).where(SubjectIdentifier.value_key == key)
+    if among is not None:
+        stmt = stmt.where(_among(SubjectIdentifier.subject_id, among))
+    return stmt.order_by(SubjectIdentifier.subject_id).limit(limit)
+
+
+def _among(column: Any, among: Any) -> ColumnElement[bool]:
+    """`column` is one of `among`, or the record one of them was merged into."""
+    survivors = select(Subject.merged_into_id).where(
+        Subject.id.in_(among), Subject.merged_into_id.is_not(None)
+    )
+    return or_(column.in_(among), column.in_(survivors))
+
+
+def survivors(session: Session, subject_ids: Iterable[int]) -> dict[int, int]:
+    """Each record id mapped to the live record it was merged into (itself if live)."""
+    out = {i: i for i in subject_ids}
+    pending = set(out)
+    for _ in range(MAX_HOPS):
+        if not pending:
+            break
+        rows = session.execute(
+            select(Subject.id, Subject.merged_into_id).where(
+                Subject.id.in_(pending), Subject.merged_into_id.is_not(None)
+            )
+        ).all()
+        moved = {old: new for old, new in rows if new is not None}
+        for start, now in out.items():
+            if now in moved:
+                out[start] = moved[now]
+        pending = set(moved.values())
+    return out
+
+
+def merged_among(session: Session, among: Any) -> list[int]:
+    """The records of `among` (a select of ids) that were merged into another."""
+    stmt = select(Subject.id).where(Subject.id.in_(among), Subject.merged_into_id.is_not(None))
+    return list(session.scalars(stmt))
+
+
+def retention_due(session: Session, kind: str, before: datetime) -> Sequence[Subject]:
+    """Records of `kind`, not yet anonymized, made before `before`, in no incident that is
+    open or ended since (locked for the change)."""
+    incidents = incidents_service.analytics_table()
+    recent = exists(
+        select(SubjectLink.id)
+        .join(incidents, incidents.c.id == SubjectLink.incident_id)
+        .where(
+            SubjectLink.subject_id == Subject.id,
+            not_(incidents_service.ended_before(before, incidents.c)),
+        )
+    )
+    stmt = select(Subject).where(
+        Subject.kind == kind,
+        Subject.anonymized_at.is_(None),
+        Subject.created_at < before,
+        not_(recent),
+    )
+    return session.scalars(stmt.order_by(Subject.id).with_for_update()).all()
+
+
+def delete_views(session: Session, before: datetime) -> int:
+    """Delete the views logged before `before`: how many."""
+    result = session.execute(delete(SubjectView).where(SubjectView.at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def merged_into(session: Session, subject_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(record, a record merged into it) for each record merged into one of these."""
+    out: list[tuple[int, int]] = []
+    for start in range(0, len(subject_ids), 500):
+        chunk = subject_ids[start : start + 500]
+        rows = session.execute(
+            select(Subject.merged_into_id, Subject.id).where(Subject.merged_into_id.in_(chunk))
+        )
+        out += [(int(a or 0), int(b)) for a, b in rows]
+    return out

@@ -10,6 +10,7 @@ from datetime import date
 from murphy.core.errors import ValidationFailed
 
 TOKEN_MAX = 64
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
 EARLIEST_BIRTH = date(1900, 1, 1)
 SUMMARY_MAX = 80
 _NOT_KEY = re.compile(r"[^0-9A-Z]+")

@@ -162,6 +162,8 @@ class SubjectOut(BaseModel):
     updated_at: datetime
     version: int
     merged_into_id: int | None = None
+    anonymized_at: datetime | None = None
+    photo_sha256: str | None = Field(default=None, description="The photo's digest, if any")
     incidents: list[SubjectIncident] = []
     possible_duplicates: list[Duplicate] = []
 

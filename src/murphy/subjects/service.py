@@ -4,16 +4,25 @@ the incidents), duplicates and merging, and the log of who viewed a record."""
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from murphy.core import images
 from murphy.core.clock import utcnow
-from murphy.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
+from murphy.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from murphy.incidents import service as incidents_service
 from murphy.subjects import listing, queries, rules
-from murphy.subjects.models import Subject, SubjectLink, SubjectView
+from murphy.subjects.models import Subject, SubjectLink, SubjectPhoto, SubjectView
 from murphy.subjects.schemas import (
     ROLE_LABELS,
     Duplicate,
@@ -28,6 +37,8 @@ from murphy.subjects.schemas import (
 from murphy.users.schemas import Permission, Principal
 
 LINKED, UNLINKED, MERGED = "subject_linked", "subject_unlinked", "subjects_merged"
+PERSONAL = ("label",)  # a name or a plate on the timeline: removable by retention
+OTHERS_KEYED = ("ban_issued", "ban_lifted")  # other domains' entries naming a record by id
 SEARCH_LIMIT = 50
 
 
@@ -138,18 +149,49 @@ def update(
 ) -> SubjectOut:
     """Correct a record (Permission.EDIT, or whoever recorded it); If-Match refuses a stale
     edit."""
-    subject = _live(session, principal, subject_id)
-    if not (principal.can(Permission.EDIT) or subject.created_by == principal.username):
-        raise PermissionDenied(f"your role ({principal.role.value}) may not edit this record")
-    if version is not None and version != subject.version:
-        raise PreconditionFailed(
-            f"record {subject.id} was changed by someone else (now version {subject.version},"
-            f" you had {version}); reload it and try again"
-        )
+    subject = _editable(session, principal, subject_id, version)
     listing.apply(session, subject, data)
     subject.updated_at = utcnow()
     subject.version += 1
     return listing.out(session, principal, subject)
+
+
+def set_photo(
+    session: Session, *, principal: Principal, subject_id: int, data: bytes, version: int | None
+) -> SubjectOut:
+    """Add or replace a record's photo (JPEG, PNG or WebP; metadata removed): as for
+    corrections, Permission.EDIT or whoever recorded it; If-Match refuses a stale one."""
+    subject = _editable(session, principal, subject_id, version)
+    try:
+        image = images.clean(data, max_bytes=rules.MAX_PHOTO_BYTES)
+    except images.ImageRefused as exc:
+        raise ValidationFailed(f"photo: {exc}") from None
+    listing.store_photo(session, subject, image, principal.username)
+    subject.updated_at, subject.version = utcnow(), subject.version + 1
+    return listing.out(session, principal, subject)
+
+
+def remove_photo(
+    session: Session, *, principal: Principal, subject_id: int, version: int | None
+) -> SubjectOut:
+    """Take a record's photo off (the wrong person)."""
+    subject = _editable(session, principal, subject_id, version)
+    if session.get(SubjectPhoto, subject.id) is None:
+        raise NotFound(f"record {subject.id} has no photo")
+    session.execute(delete(SubjectPhoto).where(SubjectPhoto.subject_id == subject.id))
+    subject.updated_at, subject.version = utcnow(), subject.version + 1
+    return listing.out(session, principal, subject)
+
+
+def photo(session: Session, *, principal: Principal, subject_id: int) -> tuple[str, bytes, str]:
+    """The photo of a record the caller may see: (media type, bytes, SHA-256). Not logged
+    on its own: it is shown with the record, whose view is."""
+    require_reader(principal)
+    subject = _visible(session, principal, subject_id)
+    row = session.get(SubjectPhoto, subject.id)
+    if row is None:
+        raise NotFound(f"record {subject.id} has no photo")
+    return row.media_type, row.data, row.sha256
 
 
 def search(
@@ -210,7 +252,13 @@ def merge(session: Session, *, principal: Principal, subject_id: int, into: int)
     for incident_id in moved:
         data = {"merged": gone.id, **listing.entry_data(survivor)}
         incidents_service.append_entry(
-            session, incident_id=incident_id, kind=MERGED, data=data, at=at, actor=principal
+            session,
+            incident_id=incident_id,
+            kind=MERGED,
+            data=data,
+            at=at,
+            actor=principal,
+            personal=PERSONAL,
         )
     return listing.out(session, principal, survivor)
 
@@ -223,6 +271,37 @@ def views_of(session: Session, *, subject_id: int) -> builtins.list[tuple[int, d
         .order_by(SubjectView.id)
     )
     return [(u, at, how) for u, at, how in rows]
+
+
+def anonymize_ended(
+    session: Session, *, kind: SubjectKind, before: datetime, keep: set[int], at: datetime
+) -> int:
+    """Anonymize the records of `kind` made before `before` that are in no incident still
+    open or ended since, and not in `keep` (held by a ban or a BOLO): a person's name,
+    date of birth, description and identifiers go; a vehicle's plate and description. The
+    links and their roles stay, so the incidents' statistics do. How many."""
+    due = [s for s in queries.retention_due(session, kind.value, before) if s.id not in keep]
+    for subject in due:
+        listing.anonymize(session, subject, at)
+    _remove_from_timelines(session, due)
+    return len(due)
+
+
+def forget_views(session: Session, *, before: datetime) -> int:
+    """Delete the log of views of records older than `before`: how many."""
+    return queries.delete_views(session, before)
+
+
+def export(session: Session, *, principal: Principal, subject_id: int) -> dict[str, Any]:
+    """Everything held on one record (PRIVACY), whatever the incidents' scope: the record,
+    its identifiers, its incidents and roles, and who viewed it; the export is logged."""
+    incidents_service.require(principal, Permission.PRIVACY, "export personal data")
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound(f"no person or vehicle record {subject_id}")
+    data = listing.exported(session, subject)
+    session.add(SubjectView(subject_id=subject.id, user_id=principal.id, at=utcnow(), how="export"))
+    return data
 
 
 # --- internals -----------------------------------------------------------------------
@@ -241,6 +320,37 @@ def _live(session: Session, principal: Principal, subject_id: int) -> Subject:
         raise Conflict(
             f"record {subject.id} was merged into record {subject.merged_into_id}; use that one",
             merged_into=subject.merged_into_id,
+        )
+    if subject.anonymized_at is not None:
+        raise Conflict(f"record {subject.id} was anonymized under the retention policy")
+    return subject
+
+
+def _remove_from_timelines(session: Session, subjects: Sequence[Subject]) -> None:
+    """Take anonymized records' labels off every timeline they are on (those of records
+    merged into them too: the same person, on the same incidents)."""
+    replacements = {s.id: listing.label(s) for s in subjects}
+    for survivor, gone in queries.merged_into(session, list(replacements)):
+        replacements[gone] = replacements[survivor]
+    incidents_service.remove_personal(
+        session,
+        kinds=(LINKED, UNLINKED, MERGED, *OTHERS_KEYED),
+        key="subject",
+        replacements=replacements,
+        fields=PERSONAL,
+    )
+
+
+def _editable(
+    session: Session, principal: Principal, subject_id: int, version: int | None
+) -> Subject:
+    subject = _live(session, principal, subject_id)
+    if not (principal.can(Permission.EDIT) or subject.created_by == principal.username):
+        raise PermissionDenied(f"your role ({principal.role.value}) may not edit this record")
+    if version is not None and version != subject.version:
+        raise PreconditionFailed(
+            f"record {subject.id} was changed by someone else (now version {subject.version},"
+            f" you had {version}); reload it and try again"
         )
     return subject
 
@@ -280,5 +390,66 @@ def _entry(
 ) -> None:
     data = {**listing.entry_data(subject), "role": role}
     incidents_service.append_entry(
-        session, incident_id=incident_id, kind=kind, data=data, at=at, actor=principal
+        session,
+        incident_id=incident_id,
+        kind=kind,
+        data=data,
+        at=at,
+        actor=principal,
+        personal=PERSONAL,
     )
+
+
+# --- for other domains' lookups (bans) ---------------------------------------------------
+
+
+def match_ids(session: Session, *, query: str, limit: int, among: Any = None) -> builtins.list[int]:
+    """Person ids whose name words start with the query's words, or whose identifier key
+    equals the query; merged records resolve to their survivor. Unscoped: the caller
+    scopes by its own records, e.g. `among` (a select of record ids: only those and the
+    records they were merged into)."""
+    found: builtins.list[int] = []
+    words = rules.name_words(query)
+    if words:
+        found += session.scalars(queries.ids_by_words(words, limit, among))
+    key = rules.identifier_key(query)
+    if key:
+        found += session.scalars(queries.ids_by_identifier(key, limit, among))
+    resolved = queries.survivors(session, found)
+    return builtins.list(dict.fromkeys(resolved[i] for i in found))[:limit]
+
+
+def records_of(session: Session, *, subject_ids: Iterable[int], among: Any) -> dict[int, int]:
+    """The records among `among` (a select of ids) that are, or were merged into, one of
+    `subject_ids`, each mapped to that live record."""
+    wanted = set(subject_ids)
+    out = {i: i for i in wanted}
+    for old, survivor in queries.survivors(session, queries.merged_among(session, among)).items():
+        if survivor in wanted:
+            out[old] = survivor
+    return out
+
+
+def people(session: Session, *, subject_ids: Iterable[int]) -> dict[int, tuple[str, date | None]]:
+    """The name and date of birth of these people, unscoped (the caller scopes)."""
+    ids = set(subject_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Subject.id, Subject.name, Subject.birth_date).where(Subject.id.in_(ids))
+    )
+    return {i: (name or "", born) for i, name, born in rows}
+
+
+def person_for(session: Session, *, principal: Principal, subject_id: int) -> str:
+    """The name of a live person record the caller may see (through an incident), or
+    NotFound, Conflict (merged) or ValidationFailed (a vehicle)."""
+    subject = _live(session, principal, subject_id)
+    if subject.kind != SubjectKind.PERSON.value:
+        raise ValidationFailed(f"record {subject.id} is a vehicle: give a person")
+    return subject.name or ""
+
+
+def log_view(session: Session, *, principal: Principal, subject_id: int, how: str) -> None:
+    """Keep that the caller viewed this person's record through another page (a ban)."""
+    session.add(SubjectView(subject_id=subject_id, user_id=principal.id, at=utcnow(), how=how))

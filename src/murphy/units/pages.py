@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from murphy.bolos import service as bolos_service
 from murphy.core.errors import MurphyError, ValidationFailed
 from murphy.incidents import service as incidents_service
 from murphy.incidents import wording
@@ -321,6 +322,7 @@ def control_board(
         "titles": _titles(session, principal, units),
         "tiles": settings.map_tile_url,
         "attribution": settings.map_tile_attribution,
+        "strip": bolos_service.strip(session, principal=principal, sites=[chosen.code]),
     }
     return render(request, "board.html", context)
 
@@ -398,6 +400,9 @@ def _officer_page(
         "error": error,
         "error_title": error_title,
         "kept": kept or {},
+        "strip": bolos_service.strip(
+            session, principal=principal, sites=[unit.site] if unit else []
+        ),
     }
     return render(request, "officer.html", context, status)
 

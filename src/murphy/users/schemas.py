@@ -50,6 +50,9 @@ class Permission(StrEnum):
     REPORTS = "report.read"  # the analytics dashboard, activity reports, exports
     REVIEW = "review.write"  # post-incident reviews, corrective actions, problems
     APPROVE_REVIEW = "review.approve"  # approve a post-incident review
+    ISSUE_BOLO = "bolo.issue"  # issue and cancel be-on-the-lookout notices
+    ISSUE_BAN = "ban.issue"  # ban a person from sites, serve trespass notices, lift bans
+    PRIVACY = "privacy.manage"  # retention rules and runs, export of all held about a person
 
 
 @dataclass(frozen=True)

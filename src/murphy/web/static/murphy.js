@@ -162,6 +162,21 @@
   }
 
   // The queue refreshes itself while nobody is typing and the tab is visible.
+  // The nav's More menu closes on a click elsewhere or on Escape.
+  function closeMenusOutside() {
+    function close(except) {
+      document.querySelectorAll("details.nav-more[open]").forEach(function (menu) {
+        if (menu !== except) menu.removeAttribute("open");
+      });
+    }
+    document.addEventListener("click", function (event) {
+      close(event.target.closest ? event.target.closest("details.nav-more") : null);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") close(null);
+    });
+  }
+
   function autoRefresh(list) {
     if (list.closest("[data-live]") && window.EventSource) return; // live instead
     var seconds = parseInt(list.getAttribute("data-autorefresh"), 10);
@@ -340,6 +355,7 @@
     document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-share-location]").forEach(shareLocation);
     document.querySelectorAll("[data-autorefresh]").forEach(autoRefresh);
+    closeMenusOutside();
     var tab = document.querySelector(".tabs [aria-current]");
     if (tab && tab.scrollIntoView) tab.scrollIntoView({ block: "nearest", inline: "nearest" });
     var problem = document.getElementById("problem");

@@ -1,0 +1,1 @@
+"""Bans and trespass notices: a person kept off one or more sites for a period."""
