@@ -9,16 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 from murphy.bolos import service
 from murphy.bolos.schemas import BoloIn, BoloOut, CancelIn
 from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
-from murphy.web.http import if_match, set_etag
+from murphy.web.http import if_match, photo_response, set_etag
 
 PATH = "/api/v1/bolos"
 router = APIRouter(prefix=PATH, tags=["bolos"])
 UPLOADS = (f"{PATH}/",)  # a photo is larger than other bodies
-PHOTO_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
 
 
 @router.get("", summary="Active BOLOs")
@@ -108,4 +103,4 @@ async def get_photo(bolo_id: int, principal: CurrentUser, reader: ReaderDep) -> 
     media_type, data, sha = await reader.run(
         lambda s: service.photo(s, principal=principal, bolo_id=bolo_id)
     )
-    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})
+    return photo_response(data, media_type, sha)

@@ -21,6 +21,7 @@ from murphy.web import forms
 from murphy.web.deps import PageUser, SessionDep, check_csrf
 from murphy.web.forms import FormModel, validated
 from murphy.web.forms import render as render_page
+from murphy.web.http import photo_response
 
 router = APIRouter(include_in_schema=False)
 PATH = "/bolos"
@@ -43,11 +44,6 @@ DURATIONS = {
     "30d": ("30 days", timedelta(days=30)),
     "90d": ("90 days", timedelta(days=90)),
     "365d": ("1 year", timedelta(days=365)),
-}
-PHOTO_HEADERS = {
-    "Cache-Control": "private, max-age=3600",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "X-Content-Type-Options": "nosniff",
 }
 
 
@@ -126,7 +122,7 @@ def bolo_pdf(bolo_id: int, session: SessionDep, principal: PageUser) -> Response
 def bolo_photo(bolo_id: int, session: SessionDep, principal: PageUser) -> Response:
     """The photo, for those who may see the notice; never sniffed or executed."""
     media_type, data, sha = service.photo(session, principal=principal, bolo_id=bolo_id)
-    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})
+    return photo_response(data, media_type, sha, max_age=3600)
 
 
 @router.get(PATH + "/{bolo_id}")

@@ -121,7 +121,7 @@ class TimelineEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
     # Personal fields of `data` the hash covers through a salted digest (core.audit.Seals),
     # so that retention can remove their values without breaking the chain.
-    seals: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
+    seals: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Assessment(Base):

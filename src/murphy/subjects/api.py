@@ -20,15 +20,10 @@ from murphy.subjects.schemas import (
     SubjectUpdate,
 )
 from murphy.web.deps import CurrentUser, ReaderDep, WriterDep
-from murphy.web.http import if_match
+from murphy.web.http import if_match, photo_response
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"])
 UPLOADS = ("/api/v1/subjects/",)  # a photo is larger than other bodies
-PHOTO_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
 
 
 def _tagged(response: Response, out: SubjectOut) -> SubjectOut:
@@ -176,4 +171,4 @@ async def get_photo(subject_id: int, principal: CurrentUser, reader: ReaderDep) 
     media_type, data, sha = await reader.run(
         lambda s: service.photo(s, principal=principal, subject_id=subject_id)
     )
-    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})
+    return photo_response(data, media_type, sha)

@@ -264,19 +264,26 @@ ANONYMIZED = {
 }
 
 
-def anonymize(session: Session, subject: Subject, at: datetime) -> None:
-    """Clear what identifies a record; its kind, links and roles stay."""
-    if subject.kind == SubjectKind.PERSON.value:
-        subject.name, subject.birth_date = ANONYMIZED[subject.kind], None
-    else:
-        subject.plate = ANONYMIZED[subject.kind]
-    subject.name_key = subject.plate_key = None
-    subject.description = ""
-    session.execute(delete(SubjectToken).where(SubjectToken.subject_id == subject.id))
-    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject.id))
-    session.execute(delete(SubjectPhoto).where(SubjectPhoto.subject_id == subject.id))
-    subject.anonymized_at = subject.updated_at = at
-    subject.version += 1
+def anonymize(session: Session, subjects: Sequence[Subject], at: datetime) -> None:
+    """Clear what identifies these records; their kind, links and roles stay. The keys,
+    identifiers and photos go in a few statements, whatever the number of records."""
+    for subject in subjects:
+        if subject.kind == SubjectKind.PERSON.value:
+            subject.name, subject.birth_date = ANONYMIZED[subject.kind], None
+        else:
+            subject.plate = ANONYMIZED[subject.kind]
+        subject.name_key = subject.plate_key = None
+        subject.description = ""
+        subject.anonymized_at = subject.updated_at = at
+        subject.version += 1
+    ids = [s.id for s in subjects]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for table in (SubjectToken, SubjectIdentifier, SubjectPhoto):
+            session.execute(
+                delete(table).where(table.subject_id.in_(chunk)),
+                execution_options={"synchronize_session": False},
+            )
 
 
 def exported(session: Session, subject: Subject) -> dict[str, object]:

@@ -17,15 +17,10 @@ from murphy.users.schemas import Permission, Principal
 from murphy.web import forms
 from murphy.web.deps import PageUser, SessionDep, WriterDep, check_csrf
 from murphy.web.forms import FormModel, plain, render, validated
+from murphy.web.http import photo_response
 
 router = APIRouter(include_in_schema=False)
 UPLOADS = ("/subjects/",)  # the photo form
-PHOTO_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-store",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
-
 LABELS = {
     "role": "Role",
     "name": "Name",
@@ -163,7 +158,7 @@ async def photo_upload(
 def photo_page(subject_id: int, session: SessionDep, principal: PageUser) -> Response:
     """The photo, for those who may see the record; never sniffed or executed."""
     media_type, data, sha = service.photo(session, principal=principal, subject_id=subject_id)
-    return Response(data, media_type=media_type, headers={**PHOTO_HEADERS, "ETag": f'"{sha}"'})
+    return photo_response(data, media_type, sha)
 
 
 @router.post("/subjects/{subject_id}/merge")

@@ -62,30 +62,9 @@ def by_name(principal: Principal, words: Sequence[str], limit: int) -> Any:
     matching word then of the record: the scan walks the token index from the longest
     word's prefix and stops at `limit` rows the caller may see (a record whose name has
     two words starting so may come twice: the caller drops the second)."""
-    wanted = list(dict.fromkeys(words))[:MAX_WORDS]
-    drive = max(wanted, key=len)
-    stmt = (
-        select(Subject)
-        .join(SubjectToken, SubjectToken.subject_id == Subject.id)
-        .where(
-            SubjectToken.token >= drive,
-            SubjectToken.token < rules.prefix_end(drive),
-            Subject.kind == "person",
-            Subject.merged_into_id.is_(None),
-        )
-    )
-    for word in wanted:
-        if word != drive:
-            other = aliased(SubjectToken)
-            stmt = stmt.where(
-                exists(
-                    select(other.token).where(
-                        other.subject_id == SubjectToken.subject_id,
-                        other.token >= word,
-                        other.token < rules.prefix_end(word),
-                    )
-                )
-            )
+    stmt = _words(
+        select(Subject).join(SubjectToken, SubjectToken.subject_id == Subject.id), words
+    ).where(Subject.kind == "person", Subject.merged_into_id.is_(None))
     return (
         stmt.where(seen_by(principal))
         .order_by(SubjectToken.token, SubjectToken.subject_id)
@@ -173,11 +152,26 @@ def ids_by_words(words: Sequence[str], limit: int, among: Any = None) -> Any:
     """Person record ids (merged ones too) with a name word starting with each of `words`,
     unscoped; with `among` (a select of record ids), only those records and the records
     they were merged into."""
+    stmt = _words(select(SubjectToken.subject_id), words)
+    if among is not None:
+        stmt = stmt.where(_among(SubjectToken.subject_id, among))
+    return stmt.order_by(SubjectToken.token, SubjectToken.subject_id).limit(limit)
+
+
+def ids_by_identifier(key: str, limit: int, among: Any = None) -> Any:
+    """Person record ids (merged ones too) with an identifier whose key is `key`."""
+    stmt = select(SubjectIdentifier.subject_id).where(SubjectIdentifier.value_key == key)
+    if among is not None:
+        stmt = stmt.where(_among(SubjectIdentifier.subject_id, among))
+    return stmt.order_by(SubjectIdentifier.subject_id).limit(limit)
+
+
+def _words(stmt: Any, words: Sequence[str]) -> Any:
+    """`stmt` (over SubjectToken) narrowed to names with a word starting with each of
+    `words`: a range over the token index for the longest, an EXISTS for each other."""
     wanted = list(dict.fromkeys(words))[:MAX_WORDS]
     drive = max(wanted, key=len)
-    stmt = select(SubjectToken.subject_id).where(
-        SubjectToken.token >= drive, SubjectToken.token < rules.prefix_end(drive)
-    )
+    stmt = stmt.where(SubjectToken.token >= drive, SubjectToken.token < rules.prefix_end(drive))
     for word in wanted:
         if word != drive:
             other = aliased(SubjectToken)
@@ -190,17 +184,7 @@ def ids_by_words(words: Sequence[str], limit: int, among: Any = None) -> Any:
                     )
                 )
             )
-    if among is not None:
-        stmt = stmt.where(_among(SubjectToken.subject_id, among))
-    return stmt.order_by(SubjectToken.token, SubjectToken.subject_id).limit(limit)
-
-
-def ids_by_identifier(key: str, limit: int, among: Any = None) -> Any:
-    """Person record ids (merged ones too) with an identifier whose key is `key`."""
-    stmt = select(SubjectIdentifier.subject_id).where(SubjectIdentifier.value_key == key)
-    if among is not None:
-        stmt = stmt.where(_among(SubjectIdentifier.subject_id, among))
-    return stmt.order_by(SubjectIdentifier.subject_id).limit(limit)
+    return stmt
 
 
 def _among(column: Any, among: Any) -> ColumnElement[bool]:

@@ -281,8 +281,7 @@ def anonymize_ended(
     date of birth, description and identifiers go; a vehicle's plate and description. The
     links and their roles stay, so the incidents' statistics do. How many."""
     due = [s for s in queries.retention_due(session, kind.value, before) if s.id not in keep]
-    for subject in due:
-        listing.anonymize(session, subject, at)
+    listing.anonymize(session, due, at)
     _remove_from_timelines(session, due)
     return len(due)
 

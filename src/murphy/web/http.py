@@ -1,4 +1,4 @@
-"""Small HTTP helpers shared by the JSON routes: versions in ETag and If-Match."""
+"""Small HTTP helpers shared by the routes: versions in ETag and If-Match, stored photos."""
 
 from __future__ import annotations
 
@@ -21,3 +21,16 @@ def if_match(request: Request) -> int | None:
     if not value.isdigit():
         raise ValidationFailed('If-Match must be the ETag you received, e.g. W/"3"')
     return int(value)
+
+
+def photo_response(data: bytes, media_type: str, sha256: str, *, max_age: int = 0) -> Response:
+    """A stored photo of a person or vehicle: never sniffed or run, kept by no shared
+    cache (by the browser for `max_age` seconds if given); its SHA-256 as the ETag."""
+    cache = f"private, max-age={max_age}" if max_age else "private, no-store"
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": cache,
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "ETag": f'"{sha256}"',
+    }
+    return Response(data, media_type=media_type, headers=headers)
