@@ -5,7 +5,7 @@ from a person's page). A refused form comes back with its error and what was typ
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from murphy.bans import service
+from murphy.bans import rules, service
 from murphy.bans.schemas import (
     KIND_LABELS,
     SERVED_LABELS,
@@ -249,13 +249,8 @@ def _ban_in(session: Session, principal: Principal, form: BanForm) -> BanIn:
 
 def _days(form: BanForm, tz: ZoneInfo) -> tuple[datetime | None, datetime]:
     """The start (None: now, also for today) and the end (23:59 of the last day) in `tz`."""
-    starts_at: datetime | None = None
-    if form.starts.strip():
-        starts_at = datetime.combine(parse_date(form.starts, "Starts"), time(), tzinfo=tz)
-        if starts_at.date() == utcnow().astimezone(tz).date():
-            starts_at = None  # from now
+    first = parse_date(form.starts, "Starts") if form.starts.strip() else None
     if not form.ends.strip():
         raise ValidationFailed("Ends: give the last day of the ban")
     last = parse_date(form.ends, "Ends")
-    ends_at = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz) - timedelta(minutes=1)
-    return starts_at, ends_at
+    return rules.days_period(first, last, tz, utcnow().astimezone(tz).date())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from murphy.bans.schemas import BanKind, BanStatus, ServedHow, Verdict
 from murphy.core.errors import ValidationFailed
@@ -112,3 +112,15 @@ def verdict(
 
 
 VERDICT_ORDER = (Verdict.BANNED_HERE, Verdict.BANNED_ELSEWHERE, Verdict.UPCOMING, Verdict.ENDED)
+
+
+def days_period(
+    first: date | None, last: date, tz: tzinfo, today: date
+) -> tuple[datetime | None, datetime]:
+    """A ban given in days, in the site's zone: from the start of its first day (None,
+    meaning now, when that is today or not given) to 23:59 of its last day."""
+    starts_at = None
+    if first is not None and first != today:
+        starts_at = datetime.combine(first, time(), tzinfo=tz)
+    ends_at = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz) - timedelta(minutes=1)
+    return starts_at, ends_at

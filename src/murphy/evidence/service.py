@@ -318,11 +318,9 @@ def delete_ended(session: Session, *, before: datetime) -> dict[int, int]:
     """Mark the files of incidents that ended before `before` deleted (their size and
     SHA-256 stay); `remove_deleted` then removes their bytes once this has committed:
     {incident id: files deleted}."""
-    ended = select(incidents_service.analytics_table().c.id).where(
-        incidents_service.ended_before(before, incidents_service.analytics_table().c)
-    )
+    ended = incidents_service.ended_ids(before)
     rows = session.scalars(
-        _stored_files().where(Evidence.incident_id.in_(ended.scalar_subquery())).with_for_update()
+        _stored_files().where(Evidence.incident_id.in_(ended)).with_for_update()
     ).all()
     counts: dict[int, int] = {}
     for row in rows:

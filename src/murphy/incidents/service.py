@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
 from sqlalchemy.orm import Session
 
 from murphy.core import audit, hooks, images, timers
@@ -825,28 +825,27 @@ def assessment_of(session: Session, *, incident_id: int) -> Assessment | None:
     return session.get(Assessment, incident_id)
 
 
-def ended_before(before: datetime, columns: Any = None) -> ColumnElement[bool]:
-    """Incidents closed or cancelled before `before` (over `analytics_table().c`, or the
-    model): from then on, retention periods run. Open and merged incidents never match."""
-    c = columns if columns is not None else Incident.__table__.c
-    ended = func.coalesce(c.closed_at, c.cancelled_at)
-    return c.status.in_((Status.CLOSED.value, Status.CANCELLED.value)) & (ended < before)
+def ended_ids(before: datetime) -> ScalarSelect[int]:
+    """The ids of the incidents closed or cancelled before `before`, as a subquery: from
+    then on, retention periods run. Open and merged incidents are never among them."""
+    ended = func.coalesce(Incident.closed_at, Incident.cancelled_at)
+    closed = Incident.status.in_((Status.CLOSED.value, Status.CANCELLED.value))
+    return select(Incident.id).where(closed, ended < before).scalar_subquery()
 
 
 def forget_contacts(session: Session, *, before: datetime) -> dict[int, int]:
     """Delete the reporters' contact details of incidents that ended before `before`:
     {incident id: 1} for each incident that had some."""
-    due = select(Contact.incident_id).join(Incident, Incident.id == Contact.incident_id)
-    due = due.where(ended_before(before))
-    ids = session.scalars(due).all()
-    session.execute(delete(Contact).where(Contact.incident_id.in_(due.scalar_subquery())))
+    due = Contact.incident_id.in_(ended_ids(before))
+    ids = session.scalars(select(Contact.incident_id).where(due)).all()
+    session.execute(delete(Contact).where(due))
     return dict.fromkeys(ids, 1)
 
 
 def forget_report_photos(session: Session, *, before: datetime) -> dict[int, int]:
     """Delete the photos sent with reports of incidents that ended before `before` (their
     SHA-256 stays on the timeline): {incident id: photos deleted}."""
-    ended = select(Incident.id).where(ended_before(before)).scalar_subquery()
+    ended = ended_ids(before)
     rows = session.execute(
         select(Attachment.incident_id, func.count())
         .where(Attachment.incident_id.in_(ended))

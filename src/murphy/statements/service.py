@@ -269,14 +269,10 @@ def anonymize_ended(session: Session, *, before: datetime, at: datetime) -> dict
     """Clear who gave, and what was said in, every statement of an incident that ended
     before `before` (the giver's role, method, times and SHA-256 stay):
     {incident id: statements anonymized}."""
-    ended = select(incidents_service.analytics_table().c.id).where(
-        incidents_service.ended_before(before, incidents_service.analytics_table().c)
-    )
+    ended = incidents_service.ended_ids(before)
     rows = session.scalars(
         select(Statement)
-        .where(
-            Statement.anonymized_at.is_(None), Statement.incident_id.in_(ended.scalar_subquery())
-        )
+        .where(Statement.anonymized_at.is_(None), Statement.incident_id.in_(ended))
         .with_for_update()
     ).all()
     counts: dict[int, int] = {}

@@ -224,13 +224,10 @@ def merged_among(session: Session, among: Any) -> list[int]:
 def retention_due(session: Session, kind: str, before: datetime) -> Sequence[Subject]:
     """Records of `kind`, not yet anonymized, made before `before`, in no incident that is
     open or ended since (locked for the change)."""
-    incidents = incidents_service.analytics_table()
     recent = exists(
-        select(SubjectLink.id)
-        .join(incidents, incidents.c.id == SubjectLink.incident_id)
-        .where(
+        select(SubjectLink.id).where(
             SubjectLink.subject_id == Subject.id,
-            not_(incidents_service.ended_before(before, incidents.c)),
+            SubjectLink.incident_id.not_in(incidents_service.ended_ids(before)),
         )
     )
     stmt = select(Subject).where(
